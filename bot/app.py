@@ -1,0 +1,137 @@
+"""The Discord bot: a commands.Bot subclass that holds settings, services and i18n, and loads the cogs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.domain.system import command_tree_hash
+from bot.i18n import I18n
+from bot.interaction_errors import handle_interaction_error
+from bot.services import Services
+from bot.translator import SteunpuntTranslator
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = ("cogs.general",)
+"""Every cog, loaded in this order. A meta-test checks it lists every module in ``cogs/``."""
+
+
+def build_intents() -> discord.Intents:
+    """The smallest set of gateway intents the bot needs.
+
+    - ``guilds``: servers, channels, threads and roles arrive in the cache; needed for permission
+      checks, the forum and the welcome on join. Not privileged.
+
+    Deliberately off: ``members`` and ``presences`` (privileged; interactions already carry the member
+    and their roles), ``message_content`` (privileged; slash commands, modals and message commands
+    carry the text we need). Nothing to switch on in the developer portal.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents
+
+
+def required_permissions() -> discord.Permissions:
+    """The permissions the invite asks for: exactly what the features use, nothing more."""
+    return discord.Permissions(
+        view_channel=True,  # see the channels it posts in
+        send_messages=True,  # digest, moderator queue, welcome
+        send_messages_in_threads=True,  # replies in help-forum posts
+        create_public_threads=True,  # post a member's question in the help forum
+        manage_threads=True,  # apply the Solved tag to members' posts
+        embed_links=True,  # every answer is an embed
+        attach_files=True,  # exports
+        read_message_history=True,  # find its own earlier messages (queue cards)
+        manage_channels=True,  # create the help forum's tags during /setup
+    )
+
+
+class SteunpuntTree(app_commands.CommandTree["SteunpuntBot"]):
+    """A command tree whose errors all go through the central handler."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[SteunpuntBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        """Delegate to :func:`handle_interaction_error`."""
+        await handle_interaction_error(self.client, interaction, error)
+
+
+class SteunpuntBot(commands.Bot):
+    """Steunpunt's Discord client. Built only by the composition root (``bot.wiring``)."""
+
+    def __init__(
+        self, *, settings: Settings, services: Services, i18n: I18n, auto_sync: bool = True, **options: Any
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=build_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=SteunpuntTree,
+            **options,
+        )
+        self.settings = settings
+        self.services = services
+        self.i18n = i18n
+        self.auto_sync = auto_sync
+
+    async def setup_hook(self) -> None:
+        """Install the translator, load the cogs, and sync commands only if the tree changed."""
+        await self.tree.set_translator(SteunpuntTranslator(self.i18n))
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.auto_sync:
+            await self.sync_commands(self.settings.dev_guild_id, only_if_changed=True)
+
+    async def command_payload(self, guild_id: int | None = None) -> list[dict[str, Any]]:
+        """The translated command payload that a sync to this scope would send."""
+        guild = discord.Object(guild_id) if guild_id is not None else None
+        translator = self.tree.translator
+        payload: list[dict[str, Any]] = []
+        for kind in (discord.AppCommandType.chat_input, discord.AppCommandType.user, discord.AppCommandType.message):
+            for command in self.tree.get_commands(guild=guild, type=kind):
+                if translator is not None:
+                    payload.append(await command.get_translated_payload(self.tree, translator))
+                else:
+                    payload.append(command.to_dict(self.tree))
+        return payload
+
+    async def sync_commands(self, guild_id: int | None = None, *, only_if_changed: bool = False) -> bool:
+        """Sync to one server (instant) or globally; return whether a sync was sent.
+
+        With ``only_if_changed`` the sync is skipped when the tree's hash equals the last synced one.
+        """
+        if guild_id is not None:
+            self.tree.copy_global_to(guild=discord.Object(guild_id))
+        tree_hash = command_tree_hash(await self.command_payload(guild_id))
+        if only_if_changed and not await self.services.system.needs_sync(guild_id, tree_hash):
+            log.info("Command tree unchanged since the last sync; not syncing")
+            return False
+        synced = await self.tree.sync(guild=discord.Object(guild_id) if guild_id is not None else None)
+        await self.services.system.record_sync(guild_id, tree_hash)
+        log.info("Synced %d commands to %s", len(synced), f"server {guild_id}" if guild_id else "all servers")
+        return True
+
+    async def locale_for(self, interaction: discord.Interaction[Any]) -> str:
+        """The reply language: the member's Discord language, else the server's setting, else the default."""
+        server_locale: str | None = None
+        if interaction.guild_id is not None:
+            try:
+                server_locale = (await self.services.guild_settings.get(interaction.guild_id)).locale
+            except Exception:  # the language must never be the reason a reply fails
+                log.exception("Could not read settings of server %s", interaction.guild_id)
+            if server_locale is None and interaction.guild_locale is not None:
+                server_locale = interaction.guild_locale.value
+        return self.i18n.negotiate(interaction.locale.value, server_locale)
+
+    async def on_ready(self) -> None:
+        """Log the connection (ids only)."""
+        log.info(
+            "Connected as %s (id %s) to %d servers", self.user, self.user.id if self.user else "?", len(self.guilds)
+        )

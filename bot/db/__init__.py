@@ -1,0 +1,1 @@
+"""Storage: the SQLite connection, migrations and repositories. No discord imports here."""

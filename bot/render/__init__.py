@@ -1,0 +1,1 @@
+"""Pure rendering: (domain model, locale) → discord.Embed or text, within Discord's limits."""

@@ -1,0 +1,1 @@
+"""Cogs: thin Discord adapters, one per theme. Validate → one service call → render → respond."""

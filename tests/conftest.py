@@ -1,0 +1,45 @@
+"""Shared fixtures: a real temporary SQLite database with the real migrations, a frozen clock, services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.db.database import Database
+from bot.db.migrate import apply_migrations
+from bot.i18n import I18n
+from bot.services import Services, build_services
+
+pytest_plugins = ["tests.fakediscord.plugin"] if (Path(__file__).parent / "fakediscord").is_dir() else []  # TEMP
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock frozen at a Monday morning in November 2026."""
+    return FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh database file with every migration applied."""
+    async with Database.open(tmp_path / "steunpunt.sqlite3") as database:
+        await apply_migrations(database)
+        yield database
+
+
+@pytest.fixture
+def services(db: Database, clock: FixedClock) -> Services:
+    """The real services on the temporary database."""
+    return build_services(db, clock)
+
+
+@pytest.fixture(scope="session")
+def i18n() -> I18n:
+    """The real catalogues."""
+    return I18n.load("nl")

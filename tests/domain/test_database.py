@@ -1,0 +1,57 @@
+"""The Database wrapper: pragmas, transactions, backup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.db.database import Database
+
+
+async def test_connection_pragmas(db: Database) -> None:
+    """WAL, foreign keys and a busy timeout are on for every connection."""
+    assert await db.fetch_value("PRAGMA journal_mode") == "wal"
+    assert await db.fetch_value("PRAGMA foreign_keys") == 1
+    assert await db.fetch_value("PRAGMA busy_timeout") == 5000
+
+
+async def test_failing_write_leaves_nothing_behind(db: Database) -> None:
+    """An exception inside transaction() rolls back every write made in it."""
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO bot_state (key, value, updated_at) VALUES ('a', '1', '2026-01-01T00:00:00+00:00')"
+            )
+            assert await tx.fetch_one("SELECT value FROM bot_state WHERE key = 'a'") is not None
+            raise RuntimeError("boom")
+    assert await db.fetch_value("SELECT count(*) FROM bot_state") == 0
+
+
+async def test_constraint_violation_rolls_back_earlier_statements(db: Database) -> None:
+    """A failing statement after a successful one undoes both."""
+    import sqlite3
+
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 't')")
+            await tx.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v2', 't')")
+    assert await db.fetch_value("SELECT count(*) FROM bot_state") == 0
+
+
+async def test_successful_transaction_commits(db: Database) -> None:
+    """Writes are visible after the block ends."""
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 't')")
+    assert await db.fetch_value("SELECT value FROM bot_state WHERE key = 'k'") == "v"
+
+
+async def test_online_backup_is_a_consistent_copy(db: Database, tmp_path: Path) -> None:
+    """backup_to() writes a readable copy with the same rows and schema version."""
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 't')")
+    target = tmp_path / "backups" / "copy.sqlite3"
+    await db.backup_to(target)
+    async with Database.open(target) as copy:
+        assert await copy.fetch_value("SELECT value FROM bot_state WHERE key = 'k'") == "v"
+        assert await copy.fetch_value("PRAGMA user_version") == await db.fetch_value("PRAGMA user_version")
