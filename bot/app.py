@@ -13,12 +13,13 @@ from bot.config import Settings
 from bot.domain.system import command_tree_hash
 from bot.i18n import I18n
 from bot.interaction_errors import handle_interaction_error
+from bot.permissions import PermissionAlerts
 from bot.services import Services
 from bot.translator import SteunpuntTranslator
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.general",)
+EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.setup")
 """Every cog, loaded in this order. A meta-test checks it lists every module in ``cogs/``."""
 
 
@@ -80,6 +81,7 @@ class SteunpuntBot(commands.Bot):
         self.services = services
         self.i18n = i18n
         self.auto_sync = auto_sync
+        self.permission_alerts = PermissionAlerts(self)
 
     async def setup_hook(self) -> None:
         """Install the translator, load the cogs, and sync commands only if the tree changed."""

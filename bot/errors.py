@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -12,10 +13,11 @@ class ConfigError(Exception):
 class DomainError(Exception):
     """A rule of the domain was broken. ``key`` names a catalogue message, ``params`` fill its placeholders."""
 
-    def __init__(self, key: str, **params: Any) -> None:
+    def __init__(self, key: str, *, details: Sequence[DomainError] = (), **params: Any) -> None:
         super().__init__(key)
         self.key = key
         self.params = params
+        self.details = tuple(details)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.key!r}, **{self.params!r})"

@@ -60,7 +60,9 @@ async def handle_interaction_error(
     locale = await bot.locale_for(interaction)
     t = bot.i18n.t
     if isinstance(cause, DomainError):
-        text = t(cause.key, locale, **cause.params)
+        text = "\n".join(
+            [t(cause.key, locale, **cause.params), *(f"• {t(d.key, locale, **d.params)}" for d in cause.details)]
+        )
     elif isinstance(cause, app_commands.CommandOnCooldown):
         text = t("errors.cooldown", locale, seconds=max(1, round(cause.retry_after)))
     elif isinstance(cause, app_commands.BotMissingPermissions):

@@ -63,6 +63,10 @@ class GuildSettingsService:
         self._cache[guild_id] = updated
         return updated
 
+    def forget_cached(self, guild_id: int) -> None:
+        """Drop a cached entry (after its rows were deleted)."""
+        self._cache.pop(guild_id, None)
+
     async def count_configured(self) -> int:
         """How many servers have stored settings."""
         return await self._repo.count()

@@ -13,7 +13,11 @@ from bot.config import ENV_KEYS, Settings
 ROOT = Path(__file__).resolve().parents[2]
 DISCORD_FREE = [ROOT / "bot" / "domain", ROOT / "bot" / "db", ROOT / "bot" / "i18n"]
 DISCORD_FREE_FILES = [ROOT / "bot" / name for name in ("clock.py", "errors.py", "config.py", "services.py")]
-SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|WITH)\s", re.IGNORECASE)
+SQL = re.compile(
+    r"^\s*(SELECT\s.+\sFROM\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|CREATE\s+(TABLE|INDEX|VIEW|TRIGGER)\s"
+    r"|DROP\s|ALTER\s+TABLE\s|PRAGMA\s|WITH\s+\w+\s+AS\s)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def _python_files(*roots: Path) -> list[Path]:
