@@ -1,6 +1,7 @@
 """Dutch and English message catalogues, and the one place where a reply's language is chosen.
 
-Catalogues are TOML files in ``locales/``; nested tables flatten to dotted keys (``help.title``).
+Catalogues are TOML files in ``locales/<locale>/``, one file per area (``core.toml``, ``setup.toml``…)
+so each theme keeps its own text; nested tables flatten to dotted keys (``help.title``).
 Text is looked up by key, then formatted with named placeholders. No discord import here.
 """
 
@@ -34,10 +35,23 @@ def flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def load_catalogue(path: Path) -> dict[str, str]:
+def load_file(path: Path) -> dict[str, str]:
     """Load one catalogue file as a flat key → text mapping."""
     with path.open("rb") as fh:
         return flatten(tomllib.load(fh))
+
+
+def load_catalogue(directory: Path) -> dict[str, str]:
+    """Merge every ``*.toml`` file of one locale's folder; a key defined twice is an error."""
+    merged: dict[str, str] = {}
+    for path in sorted(directory.glob("*.toml")):
+        for key, text in load_file(path).items():
+            if key in merged:
+                raise ValueError(f"Catalogue key {key!r} is defined twice (again in {path.name})")
+            merged[key] = text
+    if not merged:
+        raise FileNotFoundError(f"No catalogue files in {directory}")
+    return merged
 
 
 def placeholders(text: str) -> set[str]:
@@ -68,8 +82,8 @@ class I18n:
 
     @classmethod
     def load(cls, default_locale: Locale = "nl", directory: Path = LOCALES_DIR) -> I18n:
-        """Load ``nl.toml`` and ``en.toml`` from ``directory``."""
-        return cls({loc: load_catalogue(directory / f"{loc}.toml") for loc in SUPPORTED}, default_locale)
+        """Load the ``nl`` and ``en`` catalogue folders from ``directory``."""
+        return cls({loc: load_catalogue(directory / loc) for loc in SUPPORTED}, default_locale)
 
     def catalogue(self, locale: Locale) -> Mapping[str, str]:
         """The raw catalogue of one locale."""
