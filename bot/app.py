@@ -10,16 +10,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.domain.resources import Notice
 from bot.domain.system import command_tree_hash
 from bot.i18n import I18n
 from bot.interaction_errors import handle_interaction_error
 from bot.permissions import PermissionAlerts
+from bot.render.common import safe
 from bot.services import Services
 from bot.translator import SteunpuntTranslator
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.setup")
+EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.qa", "cogs.resources", "cogs.setup")
 """Every cog, loaded in this order. A meta-test checks it lists every module in ``cogs/``."""
 
 
@@ -131,6 +133,46 @@ class SteunpuntBot(commands.Bot):
             if server_locale is None and interaction.guild_locale is not None:
                 server_locale = interaction.guild_locale.value
         return self.i18n.negotiate(interaction.locale.value, server_locale)
+
+    def notice_texts(self, notices: list[Notice], locale: str) -> str:
+        """Waiting notices as one message (member-written parts escaped)."""
+        lines = []
+        for notice in notices:
+            params = {k: safe(str(v)) for k, v in notice.params.items()}
+            lines.append(self.i18n.t(notice.key, locale, **params))
+        return "\n\n".join(lines)[:2000]
+
+    async def on_app_command_completion(self, interaction: discord.Interaction[Any], _command: object) -> None:
+        """After a member's command, hand over notices waiting for them (e.g. the outcome of a suggestion)."""
+        if interaction.guild_id is None:
+            return
+        notices = await self.services.members.take_notices(interaction.guild_id, interaction.user.id)
+        if not notices:
+            return
+        text = self.notice_texts(notices, await self.locale_for(interaction))
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as exc:
+            log.warning("Could not deliver notices to a member: %s", exc)
+
+    async def deliver_notices_by_dm(self, guild: discord.Guild, user_id: int) -> bool:
+        """DM waiting notices to a member who opted in; False (notices kept) if the DM fails."""
+        notices = await self.services.members.pending_notices(guild.id, user_id)
+        if not notices:
+            return True
+        settings = await self.services.guild_settings.get(guild.id)
+        text = self.notice_texts(notices, settings.locale or self.settings.default_locale)
+        try:
+            user = self.get_user(user_id) or await self.fetch_user(user_id)
+            await user.send(f"**{safe(guild.name)}**\n{text}"[:2000])
+        except discord.HTTPException as exc:
+            log.info("Could not DM notices to a member (%s); they get them on their next command", exc.status)
+            return False
+        await self.services.members.mark_delivered(notices)
+        return True
 
     async def on_ready(self) -> None:
         """Log the connection (ids only)."""

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import DomainError
+from bot.i18n import I18n
 
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
@@ -44,6 +45,23 @@ async def send_ephemeral(interaction: discord.Interaction[Any], content: str) ->
             await interaction.response.send_message(content, ephemeral=True)
     except discord.HTTPException as exc:  # expired token, double ack: nothing more we can do
         log.warning("Could not deliver an error reply (interaction %s): %s", interaction.id, exc)
+
+
+def error_text(i18n: I18n, error: DomainError, locale: str) -> str:
+    """A domain error as member text, with its details as bullets.
+
+    Parameters named ``*_key`` are catalogue keys themselves (e.g. a field name) and are translated
+    into the parameter without the suffix.
+    """
+
+    def one(err: DomainError) -> str:
+        params = dict(err.params)
+        for name, value in err.params.items():
+            if name.endswith("_key"):
+                params[name.removesuffix("_key")] = i18n.t(str(value), locale)
+        return i18n.t(err.key, locale, **params)
+
+    return "\n".join([one(error), *(f"• {one(d)}" for d in error.details)])
 
 
 def _where(interaction: discord.Interaction[Any]) -> str:

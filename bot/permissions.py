@@ -137,14 +137,21 @@ class PermissionAlerts:
             log.warning("Could not post the permission report in server %s: %s", guild.id, exc)
 
 
-async def ensure_moderator(bot: SteunpuntBot, interaction: discord.Interaction[Any]) -> None:
-    """Server-side moderator check used by every moderator action: the configured role, or Manage Server."""
+async def member_is_moderator(bot: SteunpuntBot, interaction: discord.Interaction[Any]) -> bool:
+    """Whether the member behind an interaction is a moderator: the configured role, or Manage Server."""
     member = interaction.user
     if interaction.guild_id is None or not isinstance(member, discord.Member):
-        raise Forbidden("errors.guild_only")
+        return False
     settings = await bot.services.guild_settings.get(interaction.guild_id)
     role_ids = [role.id for role in member.roles]
-    if not is_moderator(settings, role_ids, manages_server=member.guild_permissions.manage_guild):
+    return is_moderator(settings, role_ids, manages_server=member.guild_permissions.manage_guild)
+
+
+async def ensure_moderator(bot: SteunpuntBot, interaction: discord.Interaction[Any]) -> None:
+    """Server-side moderator check used by every moderator action (raises a localised Forbidden)."""
+    if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
+        raise Forbidden("errors.guild_only")
+    if not await member_is_moderator(bot, interaction):
         raise Forbidden("errors.not_moderator")
 
 

@@ -54,7 +54,7 @@ class GeneralCog(commands.Cog):
     async def help(self, interaction: discord.Interaction[SteunpuntBot]) -> None:
         locale = await self.bot.locale_for(interaction)
         sections = help_sections(self.bot, locale)
-        embed = help_embed(sections, ("general", *THEMES), self.bot.i18n, locale)
+        embed = help_embed(sections, ("general", "knowledge", *THEMES), self.bot.i18n, locale)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="about", description="Version, uptime and a few figures about Steunpunt")

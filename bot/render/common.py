@@ -39,6 +39,19 @@ def safe(text: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
+def safe_link(label: str, url: str) -> str:
+    """A masked link whose text cannot pretend to be another URL.
+
+    Brackets and markdown in the label are escaped, and a label that itself looks like a link is
+    replaced by the real address.
+    """
+    url = url.replace(")", "%29").replace(" ", "%20")
+    if "://" in label or "www." in label.lower():
+        label = url
+    label = discord.utils.escape_markdown(label).replace("[", "(").replace("]", ")")
+    return f"[{label}]({url})"
+
+
 def embed_length(embed: discord.Embed) -> int:
     """Characters that count towards Discord's 6000 total for one embed."""
     return len(embed)

@@ -126,6 +126,18 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Set up 
         note = await ensure_forum_tags(self.bot, guild, locale)
         await interaction.followup.send(note, ephemeral=True)
 
+    @app_commands.command(name="starter", description="Load Steunpunt's curated starter resources into the library")
+    async def starter(self, interaction: discord.Interaction[SteunpuntBot]) -> None:
+        guild = _guild(interaction)
+        locale = await self.bot.locale_for(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        settings = await self.bot.services.guild_settings.get(guild.id)
+        report = await self.bot.services.library.load_starter(
+            guild.id, interaction.user.id, settings.locale or self.bot.settings.default_locale
+        )
+        text = self.bot.i18n.t("setup.starter.done", locale, added=report.added, skipped=report.skipped)
+        await interaction.followup.send(text, ephemeral=True)
+
     @app_commands.command(name="export", description="Download this server's settings as a file")
     @app_commands.describe(format="File format")
     @app_commands.choices(

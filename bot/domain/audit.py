@@ -1,0 +1,43 @@
+"""The audit log of curation actions: who did what, when, before and after, and why."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from bot.domain.qa_models import Page
+from bot.domain.resources import AuditEntry
+
+if TYPE_CHECKING:
+    from bot.db.repos.audit import AuditRepo
+
+
+def entry_to_dict(entry: AuditEntry) -> dict[str, Any]:
+    """An audit entry as a plain record for export."""
+    return {
+        "id": entry.id,
+        "created_at": entry.created_at,
+        "actor_id": str(entry.actor_id),
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "reason": entry.reason,
+        "before": entry.before,
+        "after": entry.after,
+    }
+
+
+class AuditService:
+    """Reading the audit log (writers record entries through their own repositories, atomically)."""
+
+    def __init__(self, repo: AuditRepo) -> None:
+        self._repo = repo
+
+    async def recent(self, guild_id: int, page: int, per_page: int = 8) -> Page[AuditEntry]:
+        """Newest entries first."""
+        items, total = await self._repo.recent(guild_id, page * per_page, per_page)
+        return Page(items, page, max(1, math.ceil(total / per_page)), total)
+
+    async def export(self, guild_id: int) -> list[dict[str, Any]]:
+        """Every entry of a server, oldest first."""
+        return [entry_to_dict(e) for e in await self._repo.all(guild_id)]

@@ -1,0 +1,286 @@
+"""Questions and answers: /ask, the FAQ, help-forum posts, and solutions that flow back into the index."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.domain.qa_models import FaqEntry, HelpPost, Page
+from bot.domain.search.analysis import fold
+from bot.domain.search.models import NewDocument, SearchHit, SearchResult
+from bot.errors import Forbidden, Invalid, NotFound
+
+if TYPE_CHECKING:
+    from bot.db.repos.audit import AuditRepo
+    from bot.db.repos.qa import QaRepo
+    from bot.domain.search.engine import SearchEngine
+
+log = logging.getLogger(__name__)
+
+ASK_MIN, ASK_MAX = 3, 300
+FAQ_TITLE_MAX, FAQ_BODY_MAX, FAQ_ALIASES_MAX = 100, 3000, 10
+POST_TITLE_MAX, POST_BODY_MAX = 100, 1800
+SUGGESTIONS = 3
+MIN_SUGGESTION_SCORE = 0.0
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str, *, limit: int, minimum: int = 1, key: str = "qa.text") -> str:
+    """Strip control characters and surrounding space; enforce length (raising a localised Invalid)."""
+    cleaned = _CONTROL.sub("", text).strip()
+    if len(cleaned) < minimum:
+        raise Invalid(f"{key}.too_short", minimum=minimum)
+    if len(cleaned) > limit:
+        raise Invalid(f"{key}.too_long", limit=limit)
+    return cleaned
+
+
+def parse_aliases(text: str) -> tuple[str, ...]:
+    """Aliases typed one per line or comma-separated; empty ones dropped, duplicates removed."""
+    seen: dict[str, str] = {}
+    for part in re.split(r"[,\n]", text):
+        alias = _CONTROL.sub("", part).strip()
+        if alias and alias.lower() not in seen:
+            seen[alias.lower()] = alias[:FAQ_TITLE_MAX]
+    if len(seen) > FAQ_ALIASES_MAX:
+        raise Invalid("qa.faq.too_many_aliases", limit=FAQ_ALIASES_MAX)
+    return tuple(seen.values())
+
+
+def faq_match_score(query: str, entry: FaqEntry) -> float:
+    """How well a typed fragment matches an entry's title or aliases (0..1): prefix > substring > fuzzy."""
+    needle = fold(query)
+    if not needle:
+        return 0.5
+    best = 0.0
+    for name in (entry.title, *entry.aliases):
+        hay = fold(name)
+        if hay.startswith(needle):
+            score = 1.0
+        elif needle in hay:
+            score = 0.9
+        else:
+            ratio = difflib.SequenceMatcher(None, needle, hay[: len(needle) + 3]).ratio()
+            score = 0.8 * ratio if ratio >= 0.6 else 0.0
+        best = max(best, score)
+    return best
+
+
+class QAService:
+    """The use cases behind /ask, /faq, the help forum and /unanswered."""
+
+    def __init__(self, repo: QaRepo, search: SearchEngine, clock: Clock, audit: AuditRepo) -> None:
+        self._repo = repo
+        self._search = search
+        self._clock = clock
+        self._audit = audit
+
+    async def _record(
+        self, guild_id: int, actor: int, action: str, target: str, before: FaqEntry | None, after: FaqEntry | None
+    ) -> None:
+        def snap(e: FaqEntry | None) -> dict[str, object] | None:
+            return None if e is None else {"title": e.title, "body": e.body, "aliases": list(e.aliases)}
+
+        await self._audit.record(
+            guild_id=guild_id,
+            actor_id=actor,
+            action=action,
+            target_type="faq",
+            target_id=target,
+            before=snap(before),
+            after=snap(after),
+            reason=None,
+            now=self._clock.now(),
+        )
+
+    # --- asking ----------------------------------------------------------------------------------
+
+    async def ask(self, guild_id: int, text: str, *, lang: str | None = None) -> tuple[int, SearchResult]:
+        """Search the knowledge base for a member's question; returns the search id (for feedback) and hits."""
+        question = clean_text(text, limit=ASK_MAX, minimum=ASK_MIN, key="qa.ask")
+        result = await self._search.search(guild_id, question, limit=SUGGESTIONS, lang=lang)
+        search_id = await self._repo.log_search(guild_id, question, len(result.hits), self._clock.now())
+        return search_id, result
+
+    async def feedback(
+        self, guild_id: int, user_id: int, search_id: int, document_id: int | None, helpful: bool
+    ) -> None:
+        """Record "this helped" (for one document) or "not useful" (for the whole answer)."""
+        if document_id is not None:
+            doc = await self._search.get(document_id)
+            if doc is None or doc.guild_id not in (guild_id, 0):
+                raise NotFound("qa.feedback.gone")
+        await self._repo.record_feedback(guild_id, user_id, search_id, document_id, helpful, self._clock.now())
+
+    # --- FAQ -------------------------------------------------------------------------------------
+
+    async def faq_get(self, guild_id: int, entry_id: int) -> FaqEntry:
+        """One entry of this server, or NotFound."""
+        entry = await self._repo.faq_get(guild_id, entry_id)
+        if entry is None:
+            raise NotFound("qa.faq.not_found")
+        return entry
+
+    async def faq_show(self, guild_id: int, entry_id: int) -> FaqEntry:
+        """An entry to show; counts the use."""
+        entry = await self.faq_get(guild_id, entry_id)
+        await self._repo.faq_used(guild_id, entry_id)
+        return replace(entry, uses=entry.uses + 1)
+
+    async def faq_find(self, guild_id: int, text: str, limit: int = 25) -> list[FaqEntry]:
+        """Entries for autocomplete: by title and alias, prefix first, typo-tolerant."""
+        scored = [(faq_match_score(text, e), e) for e in await self._repo.faq_list(guild_id)]
+        scored = [(s, e) for s, e in scored if s > 0]
+        scored.sort(key=lambda pair: (-pair[0], -pair[1].uses, pair[1].title.lower()))
+        return [e for _, e in scored[:limit]]
+
+    async def faq_save(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        title: str,
+        body: str,
+        aliases: str = "",
+        theme: str | None = None,
+        lang: str | None = None,
+        entry_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> FaqEntry:
+        """Create (no ``entry_id``) or edit an entry, validating everything first; keeps the index in step."""
+        title = clean_text(title, limit=FAQ_TITLE_MAX, minimum=3, key="qa.faq.title")
+        body = clean_text(body, limit=FAQ_BODY_MAX, minimum=1, key="qa.faq.body")
+        entry = FaqEntry(
+            0, guild_id, title, body, parse_aliases(aliases), theme, lang, user_id, user_id, thread_id=thread_id
+        )
+        now = self._clock.now()
+        old: FaqEntry | None = None
+        if entry_id is None:
+            entry = replace(entry, id=await self._repo.faq_insert(entry, now))
+        else:
+            old = await self.faq_get(guild_id, entry_id)
+            entry = replace(entry, id=entry_id, created_by=old.created_by, uses=old.uses, thread_id=old.thread_id)
+            if not await self._repo.faq_update(entry, now):
+                raise NotFound("qa.faq.not_found")
+        await self._search.index(self._faq_document(entry))
+        action = "faq.promote" if thread_id and old is None else ("faq.add" if old is None else "faq.edit")
+        await self._record(guild_id, user_id, action, str(entry.id), old, entry)
+        return entry
+
+    async def faq_remove(self, guild_id: int, entry_id: int, moderator_id: int) -> FaqEntry:
+        """Delete an entry and take it out of the index."""
+        entry = await self.faq_get(guild_id, entry_id)
+        await self._repo.faq_delete(guild_id, entry_id)
+        await self._search.remove(guild_id, "faq", str(entry_id))
+        await self._record(guild_id, moderator_id, "faq.remove", str(entry_id), entry, None)
+        return entry
+
+    @staticmethod
+    def _faq_document(entry: FaqEntry) -> NewDocument:
+        return NewDocument(
+            guild_id=entry.guild_id,
+            source="faq",
+            source_key=str(entry.id),
+            kind="faq",
+            title=entry.title,
+            body=entry.body,
+            lang=entry.lang,
+            theme=entry.theme,
+            tags=tuple(a.lower() for a in entry.aliases),
+        )
+
+    # --- the help forum --------------------------------------------------------------------------
+
+    async def post_opened(self, post: HelpPost) -> bool:
+        """Remember a new help post; returns False if it was already known."""
+        title = clean_text(post.title, limit=POST_TITLE_MAX, key="qa.post.title")
+        return await self._repo.post_insert(replace(post, title=title), self._clock.now())
+
+    async def post(self, guild_id: int, thread_id: int) -> HelpPost | None:
+        """A known help post, or None."""
+        return await self._repo.post_get(guild_id, thread_id)
+
+    async def suggestions_for(self, guild_id: int, title: str, body: str = "") -> list[SearchHit]:
+        """Up to three related items for a new post (searching its title and the start of its text)."""
+        query = f"{title} {body[:200]}".strip()
+        if len(query) < ASK_MIN:
+            return []
+        result = await self._search.search(guild_id, query[:ASK_MAX], limit=SUGGESTIONS)
+        return [hit for hit in result.hits if hit.score > MIN_SUGGESTION_SCORE]
+
+    async def claim_suggestion(self, guild_id: int, thread_id: int, message_id: int) -> bool:
+        """Record the one suggestion reply of a post; False if there already is one."""
+        return await self._repo.post_claim_suggestion(guild_id, thread_id, message_id)
+
+    async def may_dismiss(self, guild_id: int, thread_id: int, user_id: int, *, is_moderator: bool) -> bool:
+        """The asker or a moderator may dismiss the suggestion."""
+        post = await self._repo.post_get(guild_id, thread_id)
+        return is_moderator or (post is not None and post.author_id == user_id)
+
+    async def mark_solution(
+        self,
+        guild_id: int,
+        thread_id: int,
+        *,
+        marker_id: int,
+        is_moderator: bool,
+        answer_message_id: int,
+        answer_author_id: int,
+        answer_text: str,
+    ) -> HelpPost:
+        """Accept an answer (asker or moderator only), and index question + answer for the next /ask."""
+        post = await self._repo.post_get(guild_id, thread_id)
+        if post is None:
+            raise NotFound("qa.solve.not_a_help_post")
+        if marker_id != post.author_id and not is_moderator:
+            raise Forbidden("qa.solve.not_allowed")
+        answer = clean_text(answer_text, limit=4000, key="qa.solve.answer")
+        solved = replace(
+            post,
+            status="solved",
+            answer_message_id=answer_message_id,
+            answer_author_id=answer_author_id,
+            answer_text=answer,
+            solved_by=marker_id,
+        )
+        await self._repo.post_solve(solved, self._clock.now())
+        body = f"{post.body}\n\n{answer}".strip()
+        await self._search.index(
+            NewDocument(guild_id, "thread", str(thread_id), "solved_thread", post.title, body, solved=True)
+        )
+        return solved
+
+    async def unanswered(self, guild_id: int, page: int, per_page: int = 5) -> Page[HelpPost]:
+        """Open help posts, oldest first."""
+        items, total = await self._repo.posts_open(guild_id, page * per_page, per_page)
+        pages = max(1, math.ceil(total / per_page))
+        return Page(items, page, pages, total)
+
+    async def post_removed(self, guild_id: int, thread_id: int) -> None:
+        """The thread was deleted: forget the post and take its answer out of the index."""
+        await self._repo.post_delete(guild_id, thread_id)
+        await self._search.remove(guild_id, "thread", str(thread_id))
+
+    async def promote(self, guild_id: int, thread_id: int, moderator_id: int, *, title: str, body: str) -> FaqEntry:
+        """Turn a solved post into an FAQ entry (after the moderator edited it)."""
+        await self.solved_post(guild_id, thread_id)
+        return await self.faq_save(guild_id, moderator_id, title=title, body=body, thread_id=thread_id)
+
+    async def solved_post(self, guild_id: int, thread_id: int) -> HelpPost:
+        """A solved help post (for promotion), or a localised error."""
+        post = await self._repo.post_get(guild_id, thread_id)
+        if post is None or not post.solved:
+            raise Invalid("qa.promote.not_solved")
+        return post
+
+    async def question_of(self, guild_id: int, search_id: int) -> str:
+        """The question a member asked in an earlier /ask (for the "post in the forum" button)."""
+        question = await self._repo.logged_query(guild_id, search_id)
+        if question is None:
+            raise NotFound("qa.ask.expired")
+        return question
