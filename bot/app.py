@@ -21,7 +21,7 @@ from bot.translator import SteunpuntTranslator
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.qa", "cogs.resources", "cogs.setup")
+EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.qa", "cogs.resources", "cogs.privacy", "cogs.setup")
 """Every cog, loaded in this order. A meta-test checks it lists every module in ``cogs/``."""
 
 

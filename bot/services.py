@@ -12,6 +12,7 @@ from bot.db.repos.bot_state import BotStateRepo
 from bot.db.repos.guild_settings import GuildSettingsRepo
 from bot.db.repos.knowledge import KnowledgeRepo
 from bot.db.repos.members import MembersRepo
+from bot.db.repos.privacy import PrivacyRepo
 from bot.db.repos.qa import QaRepo
 from bot.db.repos.resources import ResourcesRepo
 from bot.db.repos.setup import SetupRepo
@@ -19,6 +20,7 @@ from bot.domain.audit import AuditService
 from bot.domain.guild_settings import GuildSettingsService
 from bot.domain.library import LibraryService
 from bot.domain.members import MembersService
+from bot.domain.privacy import PrivacyService
 from bot.domain.qa import QAService
 from bot.domain.search.engine import SearchEngine
 from bot.domain.search.glossary import Glossary
@@ -36,6 +38,7 @@ class Services:
     library: LibraryService
     audit: AuditService
     members: MembersService
+    privacy: PrivacyService
     setup: SetupService
     system: SystemService
 
@@ -57,6 +60,7 @@ def build_services(db: Database, clock: Clock, glossary: Glossary | None = None)
         library=library,
         audit=AuditService(audit_repo),
         members=MembersService(members_repo, clock),
+        privacy=PrivacyService(PrivacyRepo(db), clock),
         setup=setup,
         system=system,
     )

@@ -14,7 +14,7 @@ from bot.db.migrate import apply_migrations
 from bot.i18n import I18n
 from bot.services import Services, build_services
 
-pytest_plugins = ["tests.fakediscord.plugin"] if (Path(__file__).parent / "fakediscord" / "plugin.py").exists() else []  # TEMP
+pytest_plugins = ["tests.fakediscord.plugin"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,0 +1,1 @@
+"""Knowledge search behind /ask: analysis, glossary, typo correction, ranking and the engine."""

@@ -1,0 +1,188 @@
+"""The search engine behind /ask: indexing documents and answering queries for one server.
+
+A search costs at most four statements: one vocabulary lookup (document frequencies of every query
+term and every possible compound part, plus N), one typo lookup if a word is unknown, one FTS5 query
+that returns the best ~100 candidates with their analysed fields, and the search-log insert.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+from bot.clock import Clock
+from bot.db.repos.knowledge import KnowledgeRepo
+from bot.domain.search.analysis import fold
+from bot.domain.search.glossary import Glossary
+from bot.domain.search.indexing import analyzer_fingerprint, build_record, split_candidates
+from bot.domain.search.models import KINDS, SOURCES, KnowledgeDocument, NewDocument, SearchHit, SearchResult
+from bot.domain.search.ranking import (
+    QueryPlan,
+    RankContext,
+    add_compound_parts,
+    add_correction,
+    excerpt,
+    match_expression,
+    plan_query,
+    rank,
+)
+from bot.domain.search.typo import best_correction, correctable, keys_for
+from bot.errors import Invalid
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 500
+MAX_LIMIT = 50
+CANDIDATES = 100
+BM25_WEIGHTS = (4.0, 2.0, 1.0)
+"""FTS5 column weights (title, tags, body) for picking candidates; the re-ranker has its own."""
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class SearchEngine:
+    """Indexes documents and answers searches over a server's documents plus the shared ones (guild 0)."""
+
+    def __init__(
+        self,
+        repo: KnowledgeRepo,
+        clock: Clock,
+        glossary: Glossary | None = None,
+        *,
+        log_searches: bool = True,
+        candidates: int = CANDIDATES,
+    ) -> None:
+        self._repo = repo
+        self._clock = clock
+        self._glossary = glossary if glossary is not None else Glossary.empty()
+        self._log_searches = log_searches
+        self._candidates = candidates
+        self.fingerprint = analyzer_fingerprint(self._glossary)
+
+    async def search(self, guild_id: int, query: str, *, limit: int = 10, lang: str | None = None) -> SearchResult:
+        """Find the documents that best answer ``query`` in server ``guild_id``.
+
+        Any text is accepted: search syntax, quotes, control characters and emoji are plain text to
+        the analyser, and only terms it produced itself reach the FTS5 MATCH expression.
+        """
+        text = query[:MAX_QUERY_CHARS]
+        limit = max(1, min(limit, MAX_LIMIT))
+        plan = plan_query(text, self._glossary)
+        result = await self._run(guild_id, text, plan, limit, lang) if plan.concepts else SearchResult(query=text)
+        if self._log_searches and text.strip():
+            await self._repo.log_search(guild_id, text.strip(), len(result.hits), self._clock.now())
+        return result
+
+    async def _run(self, guild_id: int, text: str, plan: QueryPlan, limit: int, lang: str | None) -> SearchResult:
+        counts = await self._repo.term_counts(guild_id, plan.terms() | plan.lookups | {""})
+        n_docs = counts.get("", 0)
+        if n_docs == 0:
+            return SearchResult(query=text)
+        add_compound_parts(plan, counts, self._glossary)
+        corrections = await self._correct(guild_id, plan, counts)
+        terms = sorted(t for t in plan.terms() if counts.get(t, 0) > 0)
+        suggestion = _suggest(text, corrections) if corrections else None
+        if not terms:
+            return SearchResult(query=text, suggestion=suggestion, corrected=False)
+        found = await self._repo.candidates(guild_id, match_expression(terms), self._candidates, BM25_WEIGHTS)
+        ranked = rank(plan, found, RankContext(counts, n_docs, lang))
+        hits = [SearchHit(c.document, round(score, 4), excerpt(c.document.body, plan)) for c, score in ranked[:limit]]
+        return SearchResult(query=text, hits=hits, suggestion=suggestion, corrected=bool(corrections))
+
+    async def _correct(self, guild_id: int, plan: QueryPlan, counts: dict[str, int]) -> dict[str, str]:
+        """Correct words the vocabulary does not know (and that are not compounds of known words)."""
+        unknown = [
+            c
+            for c in plan.concepts
+            if correctable(c.word) and not c.parts and counts.get(c.word, 0) == 0
+            and not any(counts.get(t, 0) > 0 for t, w in c.variants.items() if w >= 1.0)
+        ]
+        if not unknown:
+            return {}
+        candidates = await self._repo.typo_candidates(guild_id, keys_for(c.word for c in unknown))
+        corrections: dict[str, str] = {}
+        for concept in unknown:
+            best = best_correction(concept.word, candidates)
+            if best is None:
+                continue
+            before = set(concept.variants)
+            add_correction(concept, best, self._glossary)
+            for term in set(concept.variants) - before:
+                counts.setdefault(term, candidates[best])
+            corrections[concept.word] = best
+        return corrections
+
+    async def index(self, doc: NewDocument) -> int:
+        """Add or update one document (identity: guild, source, source key); return its id."""
+        return (await self.index_many([doc]))[0]
+
+    async def index_many(self, docs: Sequence[NewDocument], *, batch_size: int = 500) -> list[int]:
+        """Add or update many documents, one transaction per batch; return their ids in order."""
+        ids: list[int] = []
+        for start in range(0, len(docs), batch_size):
+            batch = docs[start : start + batch_size]
+            for doc in batch:
+                _validate(doc)
+            words, parts = split_candidates(batch)
+            known = words | self._glossary.words | await self._repo.known_words(parts)
+            records = [build_record(d, self._glossary, known.__contains__, self.fingerprint) for d in batch]
+            ids += await self._repo.upsert_documents(records, self._clock.now())
+        log.debug("Indexed %s documents", len(docs))
+        return ids
+
+    async def remove(self, guild_id: int, source: str, source_key: str) -> bool:
+        """Remove a document from the index; False if it was not there."""
+        return await self._repo.delete_document(guild_id, source, source_key)
+
+    async def get(self, doc_id: int) -> KnowledgeDocument | None:
+        """One document by id."""
+        return await self._repo.get_document(doc_id)
+
+    async def count(self, guild_id: int | None = None) -> int:
+        """Documents visible in a server (or all documents)."""
+        return await self._repo.count(guild_id)
+
+    async def record_feedback(self, doc_id: int, *, helpful: bool) -> bool:
+        """Count a member's "helpful" / "not helpful" vote; helpful documents rank a little higher."""
+        return await self._repo.record_feedback(doc_id, helpful=helpful)
+
+    async def reindex_stale(self, batch_size: int = 200) -> int:
+        """Re-analyse documents indexed by another analyser version or glossary; return how many."""
+        total = 0
+        while stale := await self._repo.stale_documents(self.fingerprint, batch_size):
+            await self.index_many([_as_new(d) for d in stale])
+            total += len(stale)
+        if total:
+            log.info("Re-indexed %s documents for analyser %s", total, self.fingerprint)
+        return total
+
+
+def _validate(doc: NewDocument) -> None:
+    if doc.source not in SOURCES:
+        raise Invalid("search.invalid_source", source=doc.source)
+    if doc.kind not in KINDS:
+        raise Invalid("search.invalid_kind", kind=doc.kind)
+    if not doc.source_key or not doc.title.strip():
+        raise Invalid("search.missing_field", field="source_key" if not doc.source_key else "title")
+
+
+def _suggest(text: str, corrections: dict[str, str]) -> str:
+    """The query with each misspelt word replaced by its correction."""
+    return _WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), text).strip()
+
+
+def _as_new(doc: KnowledgeDocument) -> NewDocument:
+    return NewDocument(
+        guild_id=doc.guild_id,
+        source=doc.source,
+        source_key=doc.source_key,
+        kind=doc.kind,
+        title=doc.title,
+        body=doc.body,
+        lang=doc.lang,
+        theme=doc.theme,
+        tags=doc.tags,
+        url=doc.url,
+        solved=doc.solved,
+        featured=doc.featured,
+    )

@@ -1,0 +1,141 @@
+"""The bilingual sector glossary: synonym groups, abbreviations and Dutch/English term pairs.
+
+``data/glossary.toml`` holds ``[[concept]]`` tables::
+
+    [[concept]]
+    id = "copyright"
+    nl = ["auteursrecht"]
+    en = ["copyright"]
+    abbr = []
+    related = ["licence"]
+
+Every term of a concept, in any language, is recognised in documents and queries and stands for one
+index term ``c_<id>``, so ``AVG``, ``GDPR`` and ``Algemene Verordening Gegevensbescherming`` all meet.
+Terms match on their Dutch or English stems word by word, so plurals and inflections match too.
+``related`` concepts are added to a query with a lower weight (a search for OCR also finds HTR).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.domain.search.analysis import fold, stems, tokenize
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GLOSSARY_PATH = Path(__file__).resolve().parents[3] / "data" / "glossary.toml"
+MAX_PHRASE = 6
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptMatch:
+    """A glossary concept found at words ``start`` .. ``end - 1`` of a word sequence."""
+
+    start: int
+    end: int
+    concept: str
+
+
+def concept_term(concept_id: str) -> str:
+    """The index term that stands for a concept."""
+    return "c_" + _SLUG.sub("_", fold(concept_id)).strip("_")
+
+
+def _keys(word: str) -> frozenset[str]:
+    return frozenset((word, *stems(word)))
+
+
+class Glossary:
+    """Finds glossary concepts in word sequences. Build with :meth:`load` or :meth:`from_data`."""
+
+    def __init__(self, concepts: dict[str, list[tuple[str, ...]]], related: dict[str, tuple[str, ...]], source: str):
+        self._related = related
+        self._phrases: dict[str, list[tuple[tuple[frozenset[str], ...], str]]] = defaultdict(list)
+        self._single: dict[str, set[str]] = defaultdict(set)
+        words: set[str] = set()
+        for concept, phrases in concepts.items():
+            term = concept_term(concept)
+            for phrase in phrases:
+                words.update(phrase)
+                keyed = tuple(_keys(w) for w in phrase)
+                for key in keyed[0]:
+                    self._phrases[key].append((keyed, term))
+                if len(phrase) == 1:
+                    for key in keyed[0]:
+                        self._single[key].add(term)
+        self.words: frozenset[str] = frozenset(w for w in words if len(w) >= 4)
+        self.size = len(concepts)
+        self.fingerprint = hashlib.sha256(source.encode()).hexdigest()[:12]
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_GLOSSARY_PATH) -> Glossary:
+        """Read a glossary TOML file."""
+        text = path.read_text(encoding="utf-8")
+        glossary = cls.from_data(tomllib.loads(text), source=text)
+        log.info("Loaded %s glossary concepts from %s", glossary.size, path)
+        return glossary
+
+    @classmethod
+    def empty(cls) -> Glossary:
+        """A glossary that knows nothing (for tests of the plain pipeline)."""
+        return cls({}, {}, "")
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], source: str | None = None) -> Glossary:
+        """Build from parsed TOML; raises ValueError on duplicate ids or unknown related ids."""
+        concepts: dict[str, list[tuple[str, ...]]] = {}
+        related: dict[str, tuple[str, ...]] = {}
+        for entry in data.get("concept", []):
+            cid = str(entry["id"])
+            if cid in concepts:
+                raise ValueError(f"duplicate glossary concept {cid!r}")
+            phrases: list[tuple[str, ...]] = []
+            for raw in (*entry.get("nl", []), *entry.get("en", []), *entry.get("abbr", []), *entry.get("terms", [])):
+                stream = tokenize(str(raw))
+                if stream.words:
+                    phrases.append(stream.words[:MAX_PHRASE])
+                phrases.extend((j,) for j in stream.joined)
+            concepts[cid] = list(dict.fromkeys(phrases))
+            related[cid] = tuple(str(r) for r in entry.get("related", []))
+        unknown = {r for rs in related.values() for r in rs} - concepts.keys()
+        if unknown:
+            raise ValueError(f"glossary 'related' names unknown concepts: {sorted(unknown)}")
+        terms = {cid: tuple(concept_term(r) for r in rs) for cid, rs in related.items()}
+        return cls(concepts, {concept_term(c): t for c, t in terms.items()}, source if source is not None else repr(data))
+
+    def find(self, words: Sequence[str]) -> list[ConceptMatch]:
+        """Every concept whose term occurs in ``words`` (folded, stop words included), longest first."""
+        found: list[ConceptMatch] = []
+        seen: set[tuple[int, int, str]] = set()
+        word_keys = [_keys(w) for w in words]
+        for i, keys in enumerate(word_keys):
+            for key in keys:
+                for phrase, term in self._phrases.get(key, ()):
+                    end = i + len(phrase)
+                    if end > len(words) or (i, end, term) in seen:
+                        continue
+                    if all(phrase[j] & word_keys[i + j] for j in range(1, len(phrase))):
+                        seen.add((i, end, term))
+                        found.append(ConceptMatch(i, end, term))
+        found.sort(key=lambda m: (m.start, m.start - m.end))
+        return found
+
+    def concepts_of_word(self, word: str) -> set[str]:
+        """Concepts a single word (a compound part, a joined hyphen word) stands for on its own."""
+        found: set[str] = set()
+        for key in _keys(word):
+            found |= self._single.get(key, set())
+        return found
+
+    def related(self, term: str) -> tuple[str, ...]:
+        """The concept terms related to a concept term."""
+        return self._related.get(term, ())

@@ -1,0 +1,107 @@
+"""Dataclasses of the knowledge search: documents in and out, analysed records, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SOURCES: tuple[str, ...] = ("faq", "resource", "thread", "import")
+KINDS: tuple[str, ...] = ("faq", "resource", "solved_thread")
+SHARED_GUILD = 0
+"""Documents stored under guild 0 are visible in every server."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A document to index. ``(guild_id, source, source_key)`` identifies it; indexing it again updates it."""
+
+    guild_id: int
+    source: str
+    source_key: str
+    kind: str
+    title: str
+    body: str
+    lang: str | None = None
+    theme: str | None = None
+    tags: tuple[str, ...] = ()
+    url: str | None = None
+    solved: bool = False
+    featured: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeDocument:
+    """A stored document as members see it."""
+
+    id: int
+    guild_id: int
+    source: str
+    source_key: str
+    kind: str
+    lang: str | None
+    theme: str | None
+    title: str
+    body: str
+    tags: tuple[str, ...]
+    url: str | None
+    solved: bool
+    featured: bool
+    helpful: int
+    unhelpful: int
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRecord:
+    """A document with its analysed fields, ready to store. Built by the engine, stored by the repo."""
+
+    doc: NewDocument
+    title_terms: str
+    tags_terms: str
+    body_terms: str
+    words: str
+    analyzer: str
+
+    def terms(self) -> set[str]:
+        """Every distinct term and surface word, plus ``''`` (which counts documents)."""
+        return stored_terms(self.title_terms, self.tags_terms, self.body_terms, self.words)
+
+
+def stored_terms(title: str, tags: str, body: str, words: str) -> set[str]:
+    """The vocabulary a stored document contributes to ``knowledge_terms``."""
+    found = set(title.split()) | set(tags.split()) | set(body.split()) | set(words.split())
+    found.add("")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A document the full-text index returned for a query, with its analysed fields for re-ranking."""
+
+    document: KnowledgeDocument
+    title_terms: str
+    tags_terms: str
+    body_terms: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One result: the document, its score (higher is better) and a short plain-text excerpt."""
+
+    document: KnowledgeDocument
+    score: float
+    excerpt: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The answer to a search.
+
+    ``suggestion`` is the query with misspelt words corrected ("did you mean"), or None. ``corrected``
+    is True when the corrections were used to find ``hits``, so the reply can say "showing results for".
+    """
+
+    query: str
+    hits: list[SearchHit] = field(default_factory=list)
+    suggestion: str | None = None
+    corrected: bool = False

@@ -1,0 +1,370 @@
+"""`FakeDiscord`: the HTTP + websocket server the real discord.py client talks to, and the test-facing API."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from . import payloads, rest_apps, rest_channels, rest_interactions, world
+from .constants import DM, PUBLIC_THREAD
+from .gateway import GUILD_MEMBERS, GUILD_MESSAGES, GUILDS, Gateway
+from .injections import Injection, Injections
+from .interactions import Interactions
+from .records import ModalRecord, StoredMessage
+from .rest import API_PREFIX, FAKE, RequestRecord, echo_channel, echo_message, middleware
+from .results import Choices, InteractionResult
+from .state import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeState, FakeUser
+from .validation import Violation
+
+T = TypeVar("T")
+
+
+class FakeTimeoutError(AssertionError):
+    """The bot did not do what the test waited for in time."""
+
+
+class BotCrashedError(AssertionError):
+    """The discord.py client task ended while the fake was waiting on it."""
+
+
+class FakeDiscord:
+    """A wire-level fake of Discord's REST API and gateway, with state tests can inspect."""
+
+    def __init__(self, *, deadline: float = 3.0, timeout: float = 5.0) -> None:
+        self.deadline = deadline
+        self.timeout = timeout
+        self.state = FakeState()
+        self.world = world.seed(self.state)
+        self.gateway = Gateway(self)
+        self.injections = Injections()
+        self.interactions = Interactions(self)
+        self.failures: list[str] = []
+        self.violations: list[Violation] = []
+        self.requests: list[RequestRecord] = []
+        self.bot_task: asyncio.Task[Any] | None = None
+        self._expecting: list[list[Violation]] = []
+        self._waiters: list[asyncio.Future[None]] = []
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+    async def start(self) -> FakeDiscord:
+        """Listen on 127.0.0.1 on a free port."""
+        app = web.Application(middlewares=[middleware], client_max_size=32 * 1024 * 1024)
+        app[FAKE] = self
+        for table in (rest_apps.routes, rest_channels.routes, rest_interactions.routes):
+            for route in table:
+                app.router.add_route(route.method, API_PREFIX + route.path, route.handler)  # type: ignore[attr-defined]
+        app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", rest_apps.serve_attachment)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+        return self
+
+    async def stop(self) -> None:
+        """Close client sockets and the server."""
+        await self.gateway.shutdown()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def http_base(self) -> str:
+        """http://127.0.0.1:<port>"""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        """The value for `discord.http.Route.BASE`."""
+        return self.http_base + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        """The value for `DiscordWebSocket.DEFAULT_GATEWAY` (also sent as resume_gateway_url)."""
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # -- failures, violations, waiting -------------------------------------------------------------------------
+    def record_failure(self, message: str) -> None:
+        """Something the bot did that must fail the test."""
+        self.failures.append(message)
+
+    def record_violation(self, violation: Violation) -> None:
+        """A request broke Discord's rules; fails the test unless inside `expect_violations()`."""
+        self.violations.append(violation)
+        if self._expecting:
+            self._expecting[-1].append(violation)
+        else:
+            self.failures.append(f"rejected request: {violation}")
+
+    @contextmanager
+    def expect_violations(self, minimum: int = 1) -> Iterator[list[Violation]]:
+        """Within the block, rejected requests are collected (yielded list) instead of failing the test."""
+        caught: list[Violation] = []
+        self._expecting.append(caught)
+        try:
+            yield caught
+        finally:
+            self._expecting.remove(caught)
+        assert len(caught) >= minimum, f"expected at least {minimum} rejected request(s), got {caught}"
+
+    def format_failures(self) -> str:
+        """The recorded failures, one per line."""
+        return "fake Discord recorded failures:\n" + "\n".join(f"  - {f}" for f in self.failures)
+
+    def notify(self) -> None:
+        """Wake everything waiting in `wait_until` (called after every request and gateway message)."""
+        waiters, self._waiters = self._waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    def watch(self, task: asyncio.Task[Any] | None) -> None:
+        """The client task: if it ends while the fake waits, the wait fails at once."""
+        self.bot_task = task
+
+    def _check_bot(self) -> None:
+        task = self.bot_task
+        if task is None or not task.done():
+            return
+        exc = None if task.cancelled() else task.exception()
+        raise BotCrashedError(f"the discord.py client stopped while the fake was waiting: {exc!r}") from exc
+
+    async def wait_until(
+        self, predicate: Callable[[], T | None], *, within: float | None = None, what: str = "a condition"
+    ) -> T:
+        """Wait until `predicate()` returns a truthy value; fails at once if the client task dies."""
+        loop = asyncio.get_running_loop()
+        limit = self.timeout if within is None else within
+        deadline = loop.time() + limit
+        while True:
+            value = predicate()
+            if value:
+                return value
+            self._check_bot()
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise FakeTimeoutError(f"timed out after {limit:.1f}s waiting for {what}")
+            fut: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(fut)
+            watched: set[asyncio.Future[Any]] = {fut}
+            if self.bot_task is not None:
+                watched.add(self.bot_task)
+            # woken by any request/gateway message; polled too, so predicates over the bot's own state work
+            await asyncio.wait(watched, timeout=min(remaining, 0.01), return_when=asyncio.FIRST_COMPLETED)
+            fut.cancel()
+
+    # -- gateway -----------------------------------------------------------------------------------------------
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send any gateway event (waits for a connected session)."""
+        await self.gateway.dispatch(event, data)
+
+    async def echo(self, event: str, data: dict[str, Any], intent: int) -> None:
+        """Send an event caused by the bot's own request, if connected and the intent was requested."""
+        session = self.gateway.session
+        if session is not None and session.ws is not None and session.ready.is_set() and self.gateway.wants(intent):
+            await self.gateway.dispatch(event, data)
+
+    async def close_gateway(self, code: int = 4000, *, wait_resume: bool = True) -> None:
+        """Close the websocket with `code`; by default wait until the client has RESUMEd."""
+        resumes = self.gateway.ops.count(6)
+        await self.gateway.close(code)
+        if wait_resume:
+            await self.wait_until(
+                lambda: (
+                    self.gateway.ops.count(6) > resumes and self.gateway.session and self.gateway.session.ready.is_set()
+                ),
+                what="the client to RESUME",
+            )
+
+    # -- injected failures -------------------------------------------------------------------------------------
+    def rate_limit(
+        self, method: str, path_regex: str, *, retry_after: float = 0.2, times: int = 1, global_: bool = False
+    ) -> Injection:
+        """Answer the next `times` matching requests with 429 (Via, Retry-After, JSON retry_after)."""
+        return self.injections.add(Injection(method.upper(), re.compile(path_regex), times, 429, retry_after, global_))
+
+    def fail_next(self, method: str, path_regex: str, *, status: int = 502, times: int = 1) -> Injection:
+        """Answer the next `times` matching requests with a 5xx (discord.py retries 500/502/504 after 1 s)."""
+        return self.injections.add(Injection(method.upper(), re.compile(path_regex), times, status))
+
+    # -- lookups -----------------------------------------------------------------------------------------------
+    @property
+    def guild(self) -> FakeGuild:
+        """The default guild."""
+        return self.world.guild
+
+    @property
+    def alice(self) -> FakeMember:
+        """A member whose client is Dutch (nl)."""
+        return self.world.alice
+
+    @property
+    def bob(self) -> FakeMember:
+        """A member whose client is British English (en-GB)."""
+        return self.world.bob
+
+    @property
+    def moderator(self) -> FakeMember:
+        """A member with the Moderator role (nl)."""
+        return self.world.moderator
+
+    def channel(self, name: str, guild: FakeGuild | None = None) -> FakeChannel:
+        """A channel or thread by name (default guild)."""
+        gid = (guild or self.guild).id
+        for ch in self.state.channels.values():
+            if ch.guild_id == gid and ch.name == name:
+                return ch
+        raise KeyError(f"no channel named {name!r}")
+
+    def role(self, name: str) -> FakeRole:
+        """A role of the default guild by name."""
+        return self.guild.role_named(name)
+
+    def messages(
+        self, channel: FakeChannel | str, *, public: bool = False, include_deleted: bool = False
+    ) -> list[StoredMessage]:
+        """The messages of a channel, oldest first (ephemeral ones too, unless `public`)."""
+        ch = channel if isinstance(channel, FakeChannel) else self.channel(channel)
+        msgs = self.state.channel_history(ch.id, include_deleted=include_deleted)
+        return [m for m in msgs if not (public and m.ephemeral)]
+
+    def dm_channel(self, user: FakeMember | FakeUser) -> FakeChannel:
+        """The bot's DM channel with a user (created on first use)."""
+        u = user.user if isinstance(user, FakeMember) else user
+        if u.id not in self.state.dm_channels:
+            ch = self.state.add_channel(None, DM, "", recipients=[u.id, self.state.bot_user.id])
+            self.state.dm_channels[u.id] = ch.id
+        return self.state.channels[self.state.dm_channels[u.id]]
+
+    def dms(self, user: FakeMember | FakeUser) -> list[StoredMessage]:
+        """The DMs a user received (and sent) in their DM channel with the bot."""
+        u = user.user if isinstance(user, FakeMember) else user
+        cid = self.state.dm_channels.get(u.id)
+        return self.state.channel_history(cid) if cid else []
+
+    def threads(self, parent: FakeChannel | str | None = None) -> list[FakeChannel]:
+        """Threads (forum posts included), optionally of one parent channel."""
+        pid = None if parent is None else (parent if isinstance(parent, FakeChannel) else self.channel(parent)).id
+        return [c for c in self.state.channels.values() if c.is_thread and (pid is None or c.parent_id == pid)]
+
+    def commands(self, guild: FakeGuild | None = None) -> list[dict[str, Any]]:
+        """The commands the bot registered (global, or for a guild)."""
+        return payloads.commands(self.state, guild.id if guild else None)
+
+    def requests_to(self, method: str, path_regex: str) -> list[RequestRecord]:
+        """Requests that reached the fake (after injections), filtered by method and path regex."""
+        rx = re.compile(path_regex)
+        return [r for r in self.requests if r.method == method.upper() and rx.search(r.path)]
+
+    # -- the world changes -------------------------------------------------------------------------------------
+    async def add_member(
+        self, username: str, *, locale: str = "nl", roles: list[FakeRole] | None = None, guild: FakeGuild | None = None
+    ) -> FakeMember:
+        """A new member joins (GUILD_MEMBER_ADD is sent if the client is connected with the members intent)."""
+        g = guild or self.guild
+        member = world.add_member(self.state, g, username, locale=locale, roles=roles)
+        await self.echo("GUILD_MEMBER_ADD", {**payloads.member(member), "guild_id": str(g.id)}, GUILD_MEMBERS)
+        return member
+
+    async def add_guild(self, name: str, *, locale: str = "nl") -> FakeGuild:
+        """The bot joins a new guild (GUILD_CREATE)."""
+        g = world.add_guild(self.state, name, locale=locale)
+        self.state.add_channel(g, 0, "general", position=0)
+        data = payloads.guild_create(g, self.state)
+        del data["unavailable"]  # discord.py tells a join (no key) from a guild becoming available (false)
+        await self.echo("GUILD_CREATE", data, GUILDS)
+        return g
+
+    async def remove_guild(self, guild: FakeGuild) -> None:
+        """The bot is removed from a guild (GUILD_DELETE)."""
+        self.state.guilds.pop(guild.id, None)
+        await self.echo("GUILD_DELETE", {"id": str(guild.id)}, GUILDS)
+
+    async def post_message(
+        self, channel: FakeChannel | str, author: FakeMember | FakeUser, content: str, **fields: Any
+    ) -> StoredMessage:
+        """A user posts a message (MESSAGE_CREATE; content is blanked without the message content intent)."""
+        ch = channel if isinstance(channel, FakeChannel) else self.channel(channel)
+        user = author.user if isinstance(author, FakeMember) else author
+        msg = self.state.add_message(StoredMessage(self.state.ids.next(), ch.id, user.id, content, **fields))
+        msg.pings = payloads.compute_pings(content, None, interaction=False)
+        data = payloads.message(msg, self.state)
+        if not self.gateway.wants(1 << 15) and f"<@{self.state.bot_user.id}>" not in content:
+            data.update(content="", embeds=[], attachments=[], components=[])
+        await self.echo("MESSAGE_CREATE", data, GUILD_MESSAGES if ch.guild_id else 1 << 12)
+        return msg
+
+    async def create_forum_post(
+        self,
+        author: FakeMember | FakeUser,
+        title: str,
+        content: str,
+        *,
+        forum: FakeChannel | None = None,
+        tags: list[str] = (),
+    ) -> FakeChannel:  # type: ignore[assignment]
+        """A user opens a forum post (THREAD_CREATE, then MESSAGE_CREATE for the starter message)."""
+        parent = forum or self.world.forum
+        user = author.user if isinstance(author, FakeMember) else author
+        thread = self.state.add_channel(
+            self.state.guild_of(parent),
+            PUBLIC_THREAD,
+            title,
+            parent_id=parent.id,
+            owner_id=user.id,
+            applied_tags=[int(parent.tag_named(t)["id"]) for t in tags],
+        )
+        await echo_channel(self, "THREAD_CREATE", thread)
+        msg = self.state.add_message(StoredMessage(thread.id, thread.id, user.id, content))
+        await echo_message(self, "MESSAGE_CREATE", msg)
+        return thread
+
+    # -- interactions (see interactions.py) --------------------------------------------------------------------
+    async def slash(self, path: str, *, user: FakeMember | FakeUser, **kwargs: Any) -> InteractionResult:
+        """`/path` with options (kwargs or options={...}); see Interactions.slash."""
+        return await self.interactions.slash(path, user=user, **kwargs)
+
+    async def autocomplete(
+        self, path: str, focused: str, value: Any, *, user: FakeMember | FakeUser, **kwargs: Any
+    ) -> Choices:
+        """The choices the bot offers while `value` is typed into `focused`."""
+        return await self.interactions.autocomplete(path, focused, value, user=user, **kwargs)
+
+    async def click(
+        self,
+        message: StoredMessage | int,
+        custom_id: str,
+        *,
+        user: FakeMember | FakeUser,
+        values: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> InteractionResult:
+        """Click a button / pick select values on a message."""
+        return await self.interactions.click(message, custom_id, user=user, values=values, **kwargs)
+
+    async def submit_modal(
+        self,
+        modal: ModalRecord | str,
+        values: dict[str, Any],
+        *,
+        user: FakeMember | FakeUser | None = None,
+        **kwargs: Any,
+    ) -> InteractionResult:
+        """Submit a modal the bot opened."""
+        return await self.interactions.submit_modal(modal, values, user=user, **kwargs)
+
+    async def context_menu(
+        self, name: str, target: StoredMessage | FakeMember | FakeUser, *, user: FakeMember | FakeUser, **kwargs: Any
+    ) -> InteractionResult:
+        """A user or message context-menu command."""
+        return await self.interactions.context_menu(name, target, user=user, **kwargs)
