@@ -36,11 +36,15 @@ class ForgetConfirm(BaseView):
     async def cancel(self, interaction: discord.Interaction[Any], _: discord.ui.Button[ForgetConfirm]) -> None:
         """Keep everything."""
         self.stop()
-        await interaction.response.edit_message(content=self.bot.i18n.t("privacy.forget.cancelled", self.locale), view=None)
+        await interaction.response.edit_message(
+            content=self.bot.i18n.t("privacy.forget.cancelled", self.locale), view=None
+        )
 
 
 @app_commands.guild_only()
-class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="Your data and how Steunpunt may contact you"):
+class PrivacyCog(
+    commands.GroupCog, group_name="privacy", group_description="Your data and how Steunpunt may contact you"
+):
     """Members see, export and delete their data, and opt in or out of direct messages."""
 
     theme: ClassVar[str] = "general"
@@ -64,13 +68,17 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
         locale = await self.bot.locale_for(interaction)
         data = await self.bot.services.privacy.export(interaction.guild_id, interaction.user.id)
         file = discord.File(io.BytesIO(data), filename="steunpunt-my-data.json")
-        await interaction.response.send_message(self.bot.i18n.t("privacy.export.done", locale), file=file, ephemeral=True)
+        await interaction.response.send_message(
+            self.bot.i18n.t("privacy.export.done", locale), file=file, ephemeral=True
+        )
 
     @app_commands.command(name="forget", description="Delete your data in this server")
     async def forget(self, interaction: discord.Interaction[SteunpuntBot]) -> None:
         locale = await self.bot.locale_for(interaction)
         view = ForgetConfirm(self.bot, interaction.user.id, locale)
-        await interaction.response.send_message(self.bot.i18n.t("privacy.forget.ask", locale), view=view, ephemeral=True)
+        await interaction.response.send_message(
+            self.bot.i18n.t("privacy.forget.ask", locale), view=view, ephemeral=True
+        )
         view.message = await interaction.original_response()
 
 

@@ -147,7 +147,8 @@ class SetupWizard(BaseView):
         )
 
         async def chosen(interaction: discord.Interaction[Any]) -> None:
-            await self.save(interaction, **{attr: select.values[0].id})
+            # after choosing the forum, stay: its tags can be created on this step
+            await self.save(interaction, advance=step != "help_forum", **{attr: select.values[0].id})
 
         select.callback = chosen  # type: ignore[method-assign]
         self.add_item(select)

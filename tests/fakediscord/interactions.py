@@ -74,6 +74,8 @@ class Interactions:
         if guild is None and command.get("dm_permission") is False:
             raise CommandUsageError(f"{command['name']!r} is not available in DMs (dm_permission false)")
         needed = command.get("default_member_permissions")
+        if command["name"] in self.fake.permission_overrides:
+            needed = None
         user = who.user if isinstance(who, FakeMember) else who
         if guild is not None and needed is not None:
             has = self.fake.state.permissions(guild, user.id)

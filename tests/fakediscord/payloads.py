@@ -171,7 +171,7 @@ def guild_create(g: FakeGuild, state: FakeState, *, large_threshold: int = 250) 
         "default_message_notifications": 1,
         "explicit_content_filter": 2,
         "mfa_level": 0,
-        "system_channel_id": None,
+        "system_channel_id": str(g.system_channel_id) if g.system_channel_id else None,
         "system_channel_flags": 0,
         "rules_channel_id": None,
         "public_updates_channel_id": None,

@@ -48,6 +48,9 @@ class FakeDiscord:
         self.violations: list[Violation] = []
         self.requests: list[RequestRecord] = []
         self.bot_task: asyncio.Task[Any] | None = None
+        self.permission_overrides: set[str] = set()
+        """Top-level command names a server admin opened to everyone (Server Settings → Integrations),
+        which lifts Discord's default_member_permissions gate, so only the bot's own checks remain."""
         self._expecting: list[list[Violation]] = []
         self._waiters: list[asyncio.Future[None]] = []
         self._runner: web.AppRunner | None = None
@@ -276,10 +279,23 @@ class FakeDiscord:
         await self.echo("GUILD_MEMBER_ADD", {**payloads.member(member), "guild_id": str(g.id)}, GUILD_MEMBERS)
         return member
 
-    async def add_guild(self, name: str, *, locale: str = "nl") -> FakeGuild:
-        """The bot joins a new guild (GUILD_CREATE)."""
+    async def add_guild(
+        self,
+        name: str,
+        *,
+        locale: str = "nl",
+        channels: tuple[tuple[int, str], ...] = ((0, "general"),),
+        roles: tuple[str, ...] = (),
+    ) -> FakeGuild:
+        """The bot joins a new guild (GUILD_CREATE) with these (type, name) channels and extra roles."""
         g = world.add_guild(self.state, name, locale=locale)
-        self.state.add_channel(g, 0, "general", position=0)
+        for position, (type_, channel_name) in enumerate(channels):
+            channel = self.state.add_channel(g, type_, channel_name, position=position)
+            if g.system_channel_id is None and type_ == 0:
+                g.system_channel_id = channel.id  # Discord's default: the first text channel
+        for position, role_name in enumerate(roles, start=1):
+            role = FakeRole(self.state.ids.next(), role_name, 0, position)
+            g.roles[role.id] = role
         data = payloads.guild_create(g, self.state)
         del data["unavailable"]  # discord.py tells a join (no key) from a guild becoming available (false)
         await self.echo("GUILD_CREATE", data, GUILDS)

@@ -151,6 +151,7 @@ class FakeGuild:
     roles: dict[int, FakeRole] = field(default_factory=dict)
     channel_ids: list[int] = field(default_factory=list)
     members: dict[int, FakeMember] = field(default_factory=dict)
+    system_channel_id: int | None = None
 
     def role_named(self, name: str) -> FakeRole:
         """The role with this name."""
