@@ -51,6 +51,8 @@ class HelpForumCog(commands.Cog):
         settings = await self.bot.services.guild_settings.get(thread.guild.id)
         if thread.parent_id is None or thread.parent_id != settings.help_forum_id:
             return
+        if self.bot.user is not None and thread.owner_id == self.bot.user.id:
+            return  # posted by us for a member (from /ask): that code records it with the member as author
         qa = self.bot.services.qa
         post = HelpPost(thread.id, thread.guild.id, thread.parent_id, thread.owner_id or 0, thread.name[:100] or "?")
         if not await qa.post_opened(post):

@@ -12,14 +12,14 @@ from bot.app import SteunpuntBot
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.wiring import running_app
-from tests.fakediscord import FakeDiscord, FakeFile, payloads
+from tests.fakediscord import FakeDiscord, FakeFile, FakeMember, payloads
 from tests.fakediscord.plugin import start_client
 from tests.fakediscord.state import Overwrite
 
 SEND_MESSAGES = 1 << 11
 
 
-async def _run_wizard(fake: FakeDiscord, admin, language: str) -> None:  # noqa: ANN001
+async def _run_wizard(fake: FakeDiscord, admin: FakeMember, language: str) -> None:
     world = fake.world
     started = await fake.slash("setup start", user=admin)
     assert started.ephemeral

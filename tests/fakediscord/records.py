@@ -169,6 +169,15 @@ class ModalRecord:
     components: list[dict[str, Any]]
     interaction_id: int
 
+    def value(self, custom_id: str) -> str | None:
+        """The prefilled value of one text input (what the member sees before typing)."""
+        for comp in self.components:
+            inner = comp.get("components", []) + ([comp["component"]] if "component" in comp else [])
+            for item in inner:
+                if item.get("custom_id") == custom_id:
+                    return item.get("value")
+        raise KeyError(f"modal {self.title!r} has no field {custom_id!r}")
+
     def field_ids(self) -> list[str]:
         """The custom_ids of the modal's inputs."""
         out: list[str] = []
