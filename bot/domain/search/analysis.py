@@ -58,6 +58,7 @@ _STEMMERS = {"nl": Stemmer.Stemmer("dutch"), "en": Stemmer.Stemmer("english")}
 _FOLD_EXTRA = str.maketrans(
     {"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
 )
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _APOSTROPHES = re.compile(r"(?<=[a-z0-9])['’`´](?=[a-z0-9])")
 _GROUP = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -85,8 +86,10 @@ class TokenStream:
 
 def fold(text: str) -> str:
     """Lower-case and strip accents (NFKD): ``Financiële`` -> ``financiele``; control characters vanish."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_EXTRA))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    lowered = text.casefold()
+    if lowered.isascii():
+        return lowered
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", lowered.translate(_FOLD_EXTRA)))
 
 
 def tokenize(text: str) -> TokenStream:

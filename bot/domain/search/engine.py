@@ -15,14 +15,16 @@ from bot.clock import Clock
 from bot.db.repos.knowledge import KnowledgeRepo
 from bot.domain.search.analysis import fold
 from bot.domain.search.glossary import Glossary
-from bot.domain.search.indexing import analyzer_fingerprint, build_record, split_candidates
+from bot.domain.search.indexing import DocumentAnalyser, analyzer_fingerprint, known_words, split_candidates
 from bot.domain.search.models import KINDS, SOURCES, KnowledgeDocument, NewDocument, SearchHit, SearchResult
 from bot.domain.search.ranking import (
+    GLOSSARY_WEIGHT,
     QueryPlan,
     RankContext,
     add_compound_parts,
     add_correction,
     excerpt,
+    is_known,
     match_expression,
     plan_query,
     rank,
@@ -94,8 +96,11 @@ class SearchEngine:
         unknown = [
             c
             for c in plan.concepts
-            if correctable(c.word) and not c.parts and counts.get(c.word, 0) == 0
-            and not any(counts.get(t, 0) > 0 for t, w in c.variants.items() if w >= 1.0)
+            if not c.phrase
+            and correctable(c.word)
+            and not c.parts
+            and not is_known(c.word, counts, self._glossary)
+            and not any(counts.get(t, 0) > 0 for t, w in c.variants.items() if w >= GLOSSARY_WEIGHT)
         ]
         if not unknown:
             return {}
@@ -124,8 +129,9 @@ class SearchEngine:
             for doc in batch:
                 _validate(doc)
             words, parts = split_candidates(batch)
-            known = words | self._glossary.words | await self._repo.known_words(parts)
-            records = [build_record(d, self._glossary, known.__contains__, self.fingerprint) for d in batch]
+            known = known_words(words | self._glossary.words | await self._repo.known_words(parts))
+            analyser = DocumentAnalyser(self._glossary, known, self.fingerprint)
+            records = [analyser.record(d) for d in batch]
             ids += await self._repo.upsert_documents(records, self._clock.now())
         log.debug("Indexed %s documents", len(docs))
         return ids

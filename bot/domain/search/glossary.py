@@ -24,6 +24,7 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ def concept_term(concept_id: str) -> str:
     return "c_" + _SLUG.sub("_", fold(concept_id)).strip("_")
 
 
+@lru_cache(maxsize=100_000)
 def _keys(word: str) -> frozenset[str]:
     return frozenset((word, *stems(word)))
 
@@ -72,6 +74,7 @@ class Glossary:
                 if len(phrase) == 1:
                     for key in keyed[0]:
                         self._single[key].add(term)
+        self._first = frozenset(self._phrases)
         self.words: frozenset[str] = frozenset(w for w in words if len(w) >= 4)
         self.size = len(concepts)
         self.fingerprint = hashlib.sha256(source.encode()).hexdigest()[:12]
@@ -113,21 +116,18 @@ class Glossary:
         return cls(concepts, {concept_term(c): t for c, t in terms.items()}, source if source is not None else repr(data))
 
     def find(self, words: Sequence[str]) -> list[ConceptMatch]:
-        """Every concept whose term occurs in ``words`` (folded, stop words included), longest first."""
-        found: list[ConceptMatch] = []
-        seen: set[tuple[int, int, str]] = set()
+        """Every concept whose term occurs in ``words`` (folded, stop words included), in order."""
+        found: set[tuple[int, int, str]] = set()
         word_keys = [_keys(w) for w in words]
         for i, keys in enumerate(word_keys):
-            for key in keys:
-                for phrase, term in self._phrases.get(key, ()):
+            if keys.isdisjoint(self._first):
+                continue
+            for key in keys & self._first:
+                for phrase, term in self._phrases[key]:
                     end = i + len(phrase)
-                    if end > len(words) or (i, end, term) in seen:
-                        continue
-                    if all(phrase[j] & word_keys[i + j] for j in range(1, len(phrase))):
-                        seen.add((i, end, term))
-                        found.append(ConceptMatch(i, end, term))
-        found.sort(key=lambda m: (m.start, m.start - m.end))
-        return found
+                    if end <= len(words) and all(phrase[j] & word_keys[i + j] for j in range(1, len(phrase))):
+                        found.add((i, end, term))
+        return [ConceptMatch(start, end, term) for start, end, term in sorted(found)]
 
     def concepts_of_word(self, word: str) -> set[str]:
         """Concepts a single word (a compound part, a joined hyphen word) stands for on its own."""

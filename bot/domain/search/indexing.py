@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from bot.domain.search.analysis import (
     ANALYZER_VERSION,
     compound_candidates,
     is_content_word,
     split_compound,
+    stems,
     tokenize,
     word_terms,
 )
@@ -19,39 +19,76 @@ from bot.domain.search.models import IndexRecord, NewDocument
 Known = Callable[[str], bool]
 
 
-@dataclass(frozen=True, slots=True)
-class FieldAnalysis:
-    """The index terms of one field, in order, and the surface words it contains."""
-
-    terms: list[str]
-    words: set[str]
-
-
 def analyzer_fingerprint(glossary: Glossary) -> str:
     """Identifies the analysis (code version + glossary), stored with every document."""
     return f"{ANALYZER_VERSION}:{glossary.fingerprint}"
 
 
-def analyse_field(text: str, glossary: Glossary, known: Known) -> FieldAnalysis:
-    """Index terms for a field: stems and prefix keys of every content word, of the parts of compound
-    words (split against ``known`` words), of joined hyphen words, and the glossary concepts found."""
-    stream = tokenize(text)
-    terms: list[str] = []
-    words: set[str] = set()
-    for word in stream.words:
-        if not is_content_word(word):
-            continue
-        words.add(word)
-        terms.extend(word_terms(word))
-        for part in split_compound(word, known):
-            terms.extend(word_terms(part))
-            terms.extend(sorted(glossary.concepts_of_word(part)))
-    for joined in stream.joined:
-        words.add(joined)
-        terms.extend(word_terms(joined))
-        terms.extend(sorted(glossary.concepts_of_word(joined)))
-    terms.extend(match.concept for match in glossary.find(stream.words))
-    return FieldAnalysis(terms, words)
+def known_words(words: Iterable[str]) -> Known:
+    """A compound-part test: the word, or one of its stems, is a stem of one of ``words``."""
+    vocabulary = set(words)
+    stemmed = {s for w in vocabulary for s in stems(w)}
+    return lambda part: part in vocabulary or any(s in stemmed for s in stems(part))
+
+
+class DocumentAnalyser:
+    """Analyses documents into index records, caching per-word work (words repeat a lot).
+
+    Compounds are split in Dutch documents (and those of unknown language) only: English writes its
+    compounds apart, and splitting ``handwritten`` or ``copyright`` would only add noise.
+    """
+
+    def __init__(self, glossary: Glossary, known: Known, fingerprint: str) -> None:
+        self._glossary = glossary
+        self._known = known
+        self._fingerprint = fingerprint
+        self._plain: dict[str, list[str]] = {}
+        self._split: dict[str, list[str]] = {}
+
+    def record(self, doc: NewDocument) -> IndexRecord:
+        """Analyse a document into the record the repository stores."""
+        split = doc.lang != "en"
+        title, tags, body = (self.field(text, split=split) for text in document_texts(doc))
+        return IndexRecord(
+            doc=doc,
+            title_terms=" ".join(title[0]),
+            tags_terms=" ".join(tags[0]),
+            body_terms=" ".join(body[0]),
+            words=" ".join(sorted(title[1] | tags[1] | body[1])),
+            analyzer=self._fingerprint,
+        )
+
+    def field(self, text: str, *, split: bool = True) -> tuple[list[str], set[str]]:
+        """Index terms of a field and its surface words.
+
+        Terms: stems and prefix keys of every content word, of the parts of compound words (split
+        against the known words), of joined hyphen words, and the glossary concepts found.
+        """
+        stream = tokenize(text)
+        terms: list[str] = []
+        words: set[str] = set()
+        for word in stream.words:
+            if is_content_word(word):
+                words.add(word)
+                terms.extend(self._word(word, split))
+        for joined in stream.joined:
+            words.add(joined)
+            terms.extend(self._word(joined, False))
+            terms.extend(sorted(self._glossary.concepts_of_word(joined)))
+        terms.extend(match.concept for match in self._glossary.find(stream.words))
+        return terms, words
+
+    def _word(self, word: str, split: bool) -> list[str]:
+        cache = self._split if split else self._plain
+        found = cache.get(word)
+        if found is None:
+            found = list(word_terms(word))
+            if split:
+                for part in split_compound(word, self._known):
+                    found.extend(word_terms(part))
+                    found.extend(sorted(self._glossary.concepts_of_word(part)))
+            cache[word] = found
+        return found
 
 
 def document_texts(doc: NewDocument) -> tuple[str, str, str]:
@@ -68,21 +105,9 @@ def split_candidates(docs: Iterable[NewDocument]) -> tuple[set[str], set[str]]:
             stream = tokenize(text)
             words.update(stream.joined)
             for word in stream.words:
-                if is_content_word(word):
+                if is_content_word(word) and word not in words:
                     words.add(word)
-                    parts |= compound_candidates(word)
+                    for part in compound_candidates(word):
+                        parts.add(part)
+                        parts.update(stems(part))
     return words, parts - words
-
-
-def build_record(doc: NewDocument, glossary: Glossary, known: Known, fingerprint: str) -> IndexRecord:
-    """Analyse a document into the record the repository stores."""
-    title, tags, body = (analyse_field(text, glossary, known) for text in document_texts(doc))
-    words = sorted(title.words | tags.words | body.words)
-    return IndexRecord(
-        doc=doc,
-        title_terms=" ".join(title.terms),
-        tags_terms=" ".join(tags.terms),
-        body_terms=" ".join(body.terms),
-        words=" ".join(words),
-        analyzer=fingerprint,
-    )

@@ -30,7 +30,7 @@ from bot.domain.search.models import Candidate, KnowledgeDocument
 
 PREFIX_WEIGHT = 0.35
 GLOSSARY_WEIGHT = 0.9
-RELATED_WEIGHT = 0.4
+RELATED_WEIGHT = 0.25
 TYPO_WEIGHT = 0.85
 COMPOUND_WEIGHT = 0.8
 FIELD_WEIGHTS = {"title": 3.0, "tags": 2.0, "body": 1.0}
@@ -48,6 +48,7 @@ class Concept:
     variants: dict[str, float] = field(default_factory=dict)
     parts: list[dict[str, float]] = field(default_factory=list)
     correction: str | None = None
+    phrase: bool = False
 
     def add(self, term: str, weight: float) -> None:
         """Add a variant, keeping the higher weight if it is there already."""
@@ -87,7 +88,13 @@ def word_variants(word: str, weight: float = 1.0) -> dict[str, float]:
 
 
 def plan_query(text: str, glossary: Glossary) -> QueryPlan:
-    """Analyse a query into concepts (before any vocabulary lookup)."""
+    """Analyse a query into concepts (before any vocabulary lookup).
+
+    Every distinct content word is a concept. The joined form of a hyphenated word (``back-up`` ->
+    ``backup``) is a variant of each of its parts, not a concept of its own, so it is not counted
+    twice. A glossary phrase of two words or more (``digitale strategie``) adds a concept of its
+    own: a document that has the phrase, or one of its synonyms, beats one with the words apart.
+    """
     stream = tokenize(text)
     concepts: dict[str, Concept] = {}
     positions: dict[int, Concept] = {}
@@ -99,36 +106,55 @@ def plan_query(text: str, glossary: Glossary) -> QueryPlan:
             if len(concepts) >= MAX_CONCEPTS:
                 continue
             concept = concepts[word] = Concept(word, word_variants(word))
+            for term in glossary.concepts_of_word(word):
+                concept.add(term, GLOSSARY_WEIGHT)
         positions[i] = concept
-    for joined in stream.joined:
-        if joined not in concepts and len(concepts) < MAX_CONCEPTS:
-            concepts[joined] = Concept(joined, word_variants(joined))
+    for start, end, joined in stream.groups:
+        extra = {**word_variants(joined), **dict.fromkeys(glossary.concepts_of_word(joined), GLOSSARY_WEIGHT)}
+        for i in range(start, end):
+            if i in positions:
+                for term, weight in extra.items():
+                    positions[i].add(term, weight)
     for match in glossary.find(stream.words):
         covered = [positions[i] for i in range(match.start, match.end) if i in positions]
+        if match.end - match.start > 1 and match.concept not in concepts and len(concepts) < MAX_CONCEPTS:
+            concepts[match.concept] = Concept(match.concept, {match.concept: 1.0}, phrase=True)
+            covered.append(concepts[match.concept])
         for concept in covered:
             concept.add(match.concept, GLOSSARY_WEIGHT)
             for rel in glossary.related(match.concept):
                 concept.add(rel, RELATED_WEIGHT)
-    for word, concept in concepts.items():
-        for term in glossary.concepts_of_word(word):
-            concept.add(term, GLOSSARY_WEIGHT)
-    lookups = {w for w in concepts} | {p for w in concepts for p in compound_candidates(w)}
+    lookups: set[str] = set()
+    for concept in concepts.values():
+        if not concept.phrase:
+            lookups.add(concept.word)
+            for part in compound_candidates(concept.word):
+                lookups.add(part)
+                lookups.update(stems(part))
     return QueryPlan(list(concepts.values()), lookups)
+
+
+def is_known(word: str, counts: Mapping[str, int], glossary: Glossary) -> bool:
+    """Whether a word (or one of its stems) occurs in the index or the glossary."""
+    return word in glossary.words or any(counts.get(w, 0) > 0 for w in (word, *stems(word)))
 
 
 def add_compound_parts(plan: QueryPlan, counts: dict[str, int], glossary: Glossary) -> None:
     """Give every compound query word its known parts as an alternative match.
 
-    ``counts`` must hold the parts' surface words; their stems and keys get the same count (a close
-    enough idf) so no second lookup is needed.
+    ``counts`` must hold the parts and their stems (see :func:`plan_query`); a part's prefix key and
+    glossary concepts get the part's own count, a close enough idf, so no second lookup is needed.
     """
     for concept in plan.concepts:
-        for part in split_compound(concept.word, lambda w: counts.get(w, 0) > 0):
+        if concept.phrase:
+            continue
+        for part in split_compound(concept.word, lambda w: is_known(w, counts, glossary)):
             variants = word_variants(part)
             for term in glossary.concepts_of_word(part):
                 variants[term] = GLOSSARY_WEIGHT
+            known = max((counts.get(t, 0) for t in variants), default=0)
             for term in variants:
-                counts.setdefault(term, counts[part])
+                counts.setdefault(term, known)
             concept.parts.append(variants)
 
 
@@ -250,10 +276,13 @@ def _concept_score(
 
 
 def _importance(concept: Concept, weights: Mapping[str, float]) -> float:
-    """How much a concept weighs in coverage: the idf of its strongest known variants."""
+    """How much a concept weighs in coverage: the idf of its strongest known variants.
+
+    A guessed correction counts half: the "misspelt" word may just be a word the index lacks.
+    """
     strong = [weights[t] for t, v in concept.variants.items() if v >= TYPO_WEIGHT and t in weights]
     if strong:
-        return max(strong)
+        return max(strong) * (0.5 if concept.correction else 1.0)
     parts = [max((weights[t] for t in p if t in weights), default=0.0) for p in concept.parts]
     return COMPOUND_WEIGHT * sum(parts) / len(parts) if parts else 0.0
 
