@@ -35,8 +35,12 @@ def truncate(text: str, limit: int) -> str:
 
 
 def safe(text: str) -> str:
-    """Escape markdown and neutralise mentions in member-written text before it goes into a message."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    """Escape markdown and neutralise mentions in member-written text before it goes into a message.
+
+    A zero-width space also splits every ``](`` so no client can ever read a masked link into it.
+    """
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    return escaped.replace("](", "]\u200b(")
 
 
 def safe_link(label: str, url: str) -> str:

@@ -11,6 +11,7 @@ from bot.domain.qa import FAQ_BODY_MAX, FAQ_TITLE_MAX, POST_BODY_MAX, POST_TITLE
 from bot.domain.qa_models import HelpPost
 from bot.errors import Invalid
 from bot.permissions import ensure_moderator
+from bot.render.common import safe
 from bot.render.qa import faq_embed
 from bot.ui.base import BaseModal
 
@@ -141,7 +142,7 @@ class FaqModal(BaseModal):
             )
         key = "qa.faq.saved" if self.entry_id else "qa.faq.created"
         await interaction.response.send_message(
-            self.bot.i18n.t(key, self.locale, title=entry.title),
+            self.bot.i18n.t(key, self.locale, title=safe(entry.title)),
             embed=faq_embed(entry, self.bot.i18n, self.locale),
             ephemeral=True,
         )

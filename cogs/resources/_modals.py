@@ -8,6 +8,7 @@ import discord
 
 from bot.domain.resources import NOTE_MAX, PUBLISHER_MAX, SUMMARY_MAX, TITLE_MAX, URL_MAX, Resource, make_draft
 from bot.permissions import ensure_moderator
+from bot.render.common import safe
 from bot.render.resources import resource_embed
 from bot.ui.base import BaseModal
 from cogs.resources._items import close_card, notify_suggester, queue_card_view
@@ -58,7 +59,7 @@ class SuggestModal(BaseModal):
         resource = await self.bot.services.library.suggest(interaction.guild.id, interaction.user.id, draft)
         t = self.bot.i18n.t
         await interaction.response.send_message(
-            t("resources.suggest.thanks", self.locale, title=resource.title[:100]), ephemeral=True
+            t("resources.suggest.thanks", self.locale, title=safe(resource.title[:100])), ephemeral=True
         )
         await post_queue_card(self.bot, interaction.guild, resource)
 
