@@ -18,6 +18,7 @@ import discord
 
 from bot import __version__
 from bot.app import build_intents, required_permissions
+from bot.cli_content import add_content_commands
 from bot.config import Settings
 from bot.db.database import Database
 from bot.db.migrate import apply_migrations, discover
@@ -223,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.set_defaults(handler=cmd_sync)
 
+    add_content_commands(sub)
+
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser(
@@ -244,7 +247,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ConfigError as exc:
         _err(str(exc))
         raise SystemExit(EXIT_CONFIG) from None
-    setup_logging(settings.log_level, secret=settings.discord_token)
+    quiet = args.handler is not cmd_run and settings.log_level in ("INFO",)
+    setup_logging("WARNING" if quiet else settings.log_level, secret=settings.discord_token)
     handler: Handler = args.handler
     try:
         code = handler(settings, args)

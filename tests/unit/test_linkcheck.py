@@ -1,0 +1,94 @@
+"""The link checker against a local aiohttp server: ok, not found, timeout, redirect loop, slow but fine."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from bot.linkcheck import USER_AGENT, LinkChecker
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[tuple[str, list[str]]]:
+    """A small web server with one route per behaviour; yields its base URL and the user agents it saw."""
+    agents: list[str] = []
+
+    async def ok(request: web.Request) -> web.Response:
+        agents.append(request.headers.get("User-Agent", ""))
+        return web.Response(text="ok")
+
+    async def missing(_: web.Request) -> web.Response:
+        return web.Response(status=404)
+
+    async def hang(_: web.Request) -> web.Response:
+        await asyncio.sleep(1.5)
+        return web.Response(text="too late")
+
+    async def slow(_: web.Request) -> web.Response:
+        await asyncio.sleep(0.3)
+        return web.Response(text="slow but fine")
+
+    async def loop(_: web.Request) -> web.Response:
+        raise web.HTTPFound("/loop")
+
+    async def no_head(request: web.Request) -> web.Response:
+        if request.method == "HEAD":
+            return web.Response(status=405)
+        return web.Response(text="get only")
+
+    app = web.Application()
+    app.router.add_route("*", "/ok", ok)
+    app.router.add_route("*", "/missing", missing)
+    app.router.add_route("*", "/hang", hang)
+    app.router.add_route("*", "/slow", slow)
+    app.router.add_route("*", "/loop", loop)
+    app.router.add_route("*", "/no-head", no_head)
+
+    async def redirect(_: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently("/ok")
+
+    app.router.add_get("/redirect", redirect)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}", agents
+    await runner.cleanup()
+
+
+async def test_each_behaviour_is_classified(site: tuple[str, list[str]]) -> None:
+    """200 and a redirect to 200 are fine; 404, a hang and a redirect loop are broken; slow within the timeout is fine."""
+    base, agents = site
+    checker = LinkChecker(timeout=0.8, concurrency=2)
+    paths = ["/ok", "/missing", "/hang", "/loop", "/slow", "/redirect", "/no-head"]
+    results = {r.url.removeprefix(base): r for r in await checker.check_many(base + p for p in paths)}
+    assert results["/ok"].ok
+    assert (results["/missing"].ok, results["/missing"].detail) == (False, "HTTP 404")
+    assert (results["/hang"].ok, results["/hang"].detail) == (False, "timeout")
+    assert (results["/loop"].ok, results["/loop"].detail) == (False, "redirect loop")
+    assert results["/slow"].ok
+    assert results["/redirect"].ok
+    assert results["/no-head"].ok
+    assert agents and all(a == USER_AGENT for a in agents)
+
+
+async def test_concurrency_is_limited(site: tuple[str, list[str]]) -> None:
+    """With a limit of two, six slow pages take three rounds, not one."""
+    base, _ = site
+    checker = LinkChecker(timeout=2.0, concurrency=2)
+    started = asyncio.get_running_loop().time()
+    results = await checker.check_many([f"{base}/slow"] * 6)
+    elapsed = asyncio.get_running_loop().time() - started
+    assert all(r.ok for r in results)
+    assert elapsed >= 0.85
+
+
+async def test_unreachable_host_never_raises() -> None:
+    """A closed port is reported as unreachable, not raised."""
+    results = await LinkChecker(timeout=1.0).check_many(["http://127.0.0.1:9/nothing"])
+    assert not results[0].ok
+    assert results[0].detail.startswith("unreachable")
