@@ -39,8 +39,7 @@ def _fail(settings: Settings, error: DomainError) -> int:
     return EXIT_ERROR
 
 
-async def _import(settings: Settings, path: Path, guild_id: int | None) -> str:
-    raw = path.read_bytes()
+async def _import(settings: Settings, path: Path, raw: bytes, guild_id: int | None) -> str:
     async with _services(settings) as services:
         if path.suffix.lower() == ".toml":
             records = tomllib.loads(raw.decode("utf-8")).get("resource", [])
@@ -75,7 +74,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         sys.stderr.write(f"No such file: {path}\n")
         return EXIT_ERROR
     try:
-        sys.stdout.write(asyncio.run(_import(settings, path, args.guild)) + "\n")
+        sys.stdout.write(asyncio.run(_import(settings, path, path.read_bytes(), args.guild)) + "\n")
     except DomainError as exc:
         return _fail(settings, exc)
     return 0

@@ -61,7 +61,7 @@ async def site() -> AsyncIterator[tuple[str, list[str]]]:
 
 
 async def test_each_behaviour_is_classified(site: tuple[str, list[str]]) -> None:
-    """200 and a redirect to 200 are fine; 404, a hang and a redirect loop are broken; slow within the timeout is fine."""
+    """200 and a redirect to 200 are fine; 404, a hang and a redirect loop are broken; slow but in time is fine."""
     base, agents = site
     checker = LinkChecker(timeout=0.8, concurrency=2)
     paths = ["/ok", "/missing", "/hang", "/loop", "/slow", "/redirect", "/no-head"]

@@ -15,7 +15,13 @@ from bot.clock import Clock
 from bot.db.repos.knowledge import KnowledgeRepo
 from bot.domain.search.analysis import fold
 from bot.domain.search.glossary import Glossary
-from bot.domain.search.indexing import DocumentAnalyser, analyzer_fingerprint, known_words, split_candidates
+from bot.domain.search.indexing import (
+    DocumentAnalyser,
+    analyzer_fingerprint,
+    document_streams,
+    known_words,
+    split_candidates,
+)
 from bot.domain.search.models import KINDS, SOURCES, KnowledgeDocument, NewDocument, SearchHit, SearchResult
 from bot.domain.search.ranking import (
     GLOSSARY_WEIGHT,
@@ -128,10 +134,11 @@ class SearchEngine:
             batch = docs[start : start + batch_size]
             for doc in batch:
                 _validate(doc)
-            words, parts = split_candidates(batch)
+            streams = [document_streams(d) for d in batch]
+            words, parts = split_candidates(streams)
             known = known_words(words | self._glossary.words | await self._repo.known_words(parts))
             analyser = DocumentAnalyser(self._glossary, known, self.fingerprint)
-            records = [analyser.record(d) for d in batch]
+            records = [analyser.record(d, s) for d, s in zip(batch, streams, strict=True)]
             ids += await self._repo.upsert_documents(records, self._clock.now())
         log.debug("Indexed %s documents", len(docs))
         return ids

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GLOSSARY_PATH = Path(__file__).resolve().parents[3] / "data" / "glossary.toml"
 MAX_PHRASE = 6
+WORD_CACHE = 200_000
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -61,20 +62,26 @@ class Glossary:
 
     def __init__(self, concepts: dict[str, list[tuple[str, ...]]], related: dict[str, tuple[str, ...]], source: str):
         self._related = related
-        self._phrases: dict[str, list[tuple[tuple[frozenset[str], ...], str]]] = defaultdict(list)
         self._single: dict[str, set[str]] = defaultdict(set)
+        # phrases of two words or more, by a key of their first and a key of their second word
+        self._pairs: dict[str, dict[str, list[tuple[tuple[frozenset[str], ...], str]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         words: set[str] = set()
         for concept, phrases in concepts.items():
             term = concept_term(concept)
             for phrase in phrases:
                 words.update(phrase)
                 keyed = tuple(_keys(w) for w in phrase)
-                for key in keyed[0]:
-                    self._phrases[key].append((keyed, term))
                 if len(phrase) == 1:
                     for key in keyed[0]:
                         self._single[key].add(term)
-        self._first = frozenset(self._phrases)
+                    continue
+                for first in keyed[0]:
+                    for second in keyed[1]:
+                        self._pairs[first][second].append((keyed, term))
+        self._first = frozenset(self._pairs)
+        self._word_cache: dict[str, frozenset[str]] = {}
         self.words: frozenset[str] = frozenset(w for w in words if len(w) >= 4)
         self.size = len(concepts)
         self.fingerprint = hashlib.sha256(source.encode()).hexdigest()[:12]
@@ -117,23 +124,34 @@ class Glossary:
 
     def find(self, words: Sequence[str]) -> list[ConceptMatch]:
         """Every concept whose term occurs in ``words`` (folded, stop words included), in order."""
-        found: set[tuple[int, int, str]] = set()
-        word_keys = [_keys(w) for w in words]
-        for i, keys in enumerate(word_keys):
-            if keys.isdisjoint(self._first):
-                continue
-            for key in keys & self._first:
-                for phrase, term in self._phrases[key]:
-                    end = i + len(phrase)
-                    if end <= len(words) and all(phrase[j] & word_keys[i + j] for j in range(1, len(phrase))):
-                        found.add((i, end, term))
+        found = {(i, i + 1, term) for i, word in enumerate(words) for term in self.concepts_of_word(word)}
+        found |= self.find_phrases(words)
         return [ConceptMatch(start, end, term) for start, end, term in sorted(found)]
 
-    def concepts_of_word(self, word: str) -> set[str]:
+    def find_phrases(self, words: Sequence[str]) -> set[tuple[int, int, str]]:
+        """The multi-word terms in ``words``, as ``(start, end, concept term)``."""
+        found: set[tuple[int, int, str]] = set()
+        word_keys = [_keys(w) for w in words]
+        for i in range(len(words) - 1):
+            firsts = word_keys[i] & self._first
+            if not firsts:
+                continue
+            for first in firsts:
+                seconds = self._pairs[first]
+                for second in word_keys[i + 1] & seconds.keys():
+                    for phrase, term in seconds[second]:
+                        end = i + len(phrase)
+                        if end <= len(words) and all(phrase[j] & word_keys[i + j] for j in range(2, len(phrase))):
+                            found.add((i, end, term))
+        return found
+
+    def concepts_of_word(self, word: str) -> frozenset[str]:
         """Concepts a single word (a compound part, a joined hyphen word) stands for on its own."""
-        found: set[str] = set()
-        for key in _keys(word):
-            found |= self._single.get(key, set())
+        found = self._word_cache.get(word)
+        if found is None:
+            found = frozenset().union(*(self._single.get(key, ()) for key in _keys(word)))
+            if len(self._word_cache) < WORD_CACHE:
+                self._word_cache[word] = found
         return found
 
     def related(self, term: str) -> tuple[str, ...]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from bot.domain.search.analysis import (
     ANALYZER_VERSION,
+    TokenStream,
     compound_candidates,
     is_content_word,
     split_compound,
@@ -17,6 +18,7 @@ from bot.domain.search.glossary import Glossary
 from bot.domain.search.models import IndexRecord, NewDocument
 
 Known = Callable[[str], bool]
+WORD_CACHE = 200_000
 
 
 def analyzer_fingerprint(glossary: Glossary) -> str:
@@ -42,13 +44,13 @@ class DocumentAnalyser:
         self._glossary = glossary
         self._known = known
         self._fingerprint = fingerprint
-        self._plain: dict[str, list[str]] = {}
-        self._split: dict[str, list[str]] = {}
+        self._cache: dict[tuple[str, bool], list[str]] = {}
 
-    def record(self, doc: NewDocument) -> IndexRecord:
-        """Analyse a document into the record the repository stores."""
+    def record(self, doc: NewDocument, streams: Sequence[TokenStream] | None = None) -> IndexRecord:
+        """Analyse a document (optionally already tokenised) into the record the repository stores."""
         split = doc.lang != "en"
-        title, tags, body = (self.field(text, split=split) for text in document_texts(doc))
+        streams = streams or document_streams(doc)
+        title, tags, body = (self.field(stream, split=split) for stream in streams)
         return IndexRecord(
             doc=doc,
             title_terms=" ".join(title[0]),
@@ -58,13 +60,13 @@ class DocumentAnalyser:
             analyzer=self._fingerprint,
         )
 
-    def field(self, text: str, *, split: bool = True) -> tuple[list[str], set[str]]:
-        """Index terms of a field and its surface words.
+    def field(self, stream: TokenStream, *, split: bool = True) -> tuple[list[str], set[str]]:
+        """Index terms of a tokenised field and its surface words.
 
-        Terms: stems and prefix keys of every content word, of the parts of compound words (split
-        against the known words), of joined hyphen words, and the glossary concepts found.
+        Terms: stems, prefix keys and glossary concepts of every content word, of the parts of
+        compound words (split against the known words) and of joined hyphen words, and the concepts
+        of glossary phrases.
         """
-        stream = tokenize(text)
         terms: list[str] = []
         words: set[str] = set()
         for word in stream.words:
@@ -74,21 +76,26 @@ class DocumentAnalyser:
         for joined in stream.joined:
             words.add(joined)
             terms.extend(self._word(joined, False))
-            terms.extend(sorted(self._glossary.concepts_of_word(joined)))
-        terms.extend(match.concept for match in self._glossary.find(stream.words))
+        terms.extend(term for _, _, term in sorted(self._glossary.find_phrases(stream.words)))
         return terms, words
 
     def _word(self, word: str, split: bool) -> list[str]:
-        cache = self._split if split else self._plain
-        found = cache.get(word)
+        found = self._cache.get((word, split))
         if found is None:
-            found = list(word_terms(word))
+            found = [*word_terms(word), *sorted(self._glossary.concepts_of_word(word))]
             if split:
                 for part in split_compound(word, self._known):
                     found.extend(word_terms(part))
                     found.extend(sorted(self._glossary.concepts_of_word(part)))
-            cache[word] = found
+            if len(self._cache) < WORD_CACHE:
+                self._cache[(word, split)] = found
         return found
+
+
+def document_streams(doc: NewDocument) -> tuple[TokenStream, TokenStream, TokenStream]:
+    """The tokenised title, tags and body of a document."""
+    title, tags, body = document_texts(doc)
+    return tokenize(title), tokenize(tags), tokenize(body)
 
 
 def document_texts(doc: NewDocument) -> tuple[str, str, str]:
@@ -96,16 +103,16 @@ def document_texts(doc: NewDocument) -> tuple[str, str, str]:
     return doc.title, " ".join(doc.tags), doc.body
 
 
-def split_candidates(docs: Iterable[NewDocument]) -> tuple[set[str], set[str]]:
-    """The surface words of some documents and the compound parts that need a vocabulary lookup."""
+def split_candidates(streams: Iterable[Sequence[TokenStream]]) -> tuple[set[str], set[str]]:
+    """The surface words of some tokenised documents and the compound parts (and their stems) that
+    need a vocabulary lookup."""
     words: set[str] = set()
     parts: set[str] = set()
-    for doc in docs:
-        for text in document_texts(doc):
-            stream = tokenize(text)
+    for fields in streams:
+        for stream in fields:
             words.update(stream.joined)
             for word in stream.words:
-                if is_content_word(word) and word not in words:
+                if word not in words and is_content_word(word):
                     words.add(word)
                     for part in compound_candidates(word):
                         parts.add(part)
