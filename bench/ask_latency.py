@@ -1,0 +1,79 @@
+"""/ask latency through the wire: the real bot against the fake Discord, with the evaluation corpus indexed.
+
+Usage: python bench/ask_latency.py [--queries N] [--corpus PATH]
+
+Starts the fake Discord and the real bot (production composition root, temporary database), imports
+the search-eval corpus, then sends N /ask interactions one after another and prints the p50/p95/max
+time from the interaction reaching the gateway to the bot's callback reaching the fake's REST API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import discord  # noqa: E402
+
+from bot.clock import FixedClock  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.domain.search.importer import import_documents  # noqa: E402
+from bot.wiring import running_app  # noqa: E402
+from tests.fakediscord import FakeDiscord  # noqa: E402
+from tests.fakediscord.plugin import start_client  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "search-eval"
+
+
+async def main(queries: int, corpus_dir: Path) -> None:
+    """Run the benchmark and print the figures."""
+    docs = json.loads((corpus_dir / "corpus.json").read_text(encoding="utf-8"))
+    questions = [q["query"] for q in json.loads((corpus_dir / "queries.json").read_text(encoding="utf-8"))]
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    fake = await FakeDiscord(timeout=10).start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings.for_tests(
+                database_path=Path(tmp) / "bench.sqlite3",
+                discord_api_base_url=fake.api_base,
+                discord_gateway_url=fake.gateway_url,
+                log_level="WARNING",
+            )
+            clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+            async with running_app(settings, clock=clock, guild_ready_timeout=0.05) as bot, start_client(bot, fake):
+                await import_documents(bot.services.search, docs)
+                members = [fake.alice, fake.bob]
+                for warm in questions[:5]:
+                    await fake.slash("ask", user=fake.alice, question=warm)
+                timings = []
+                for i in range(queries):
+                    question = questions[i % len(questions)][:300]
+                    started = time.perf_counter()
+                    result = await fake.slash("ask", user=members[i % 2], question=question)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    assert result.type == 4, result.errors
+    finally:
+        await fake.stop()
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+    timings.sort()
+    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
+    print(f"/ask through the fake Discord: {len(timings)} interactions over a {len(docs)}-document index")
+    print(f"  p50 {statistics.median(timings):6.1f} ms   p95 {p95:6.1f} ms   max {timings[-1]:6.1f} ms")
+    print(f"  target p95 < 50 ms: {'met' if p95 < 50 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args()
+    asyncio.run(main(args.queries, args.corpus))
