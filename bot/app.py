@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -20,6 +21,16 @@ from bot.services import Services
 from bot.translator import SteunpuntTranslator
 
 log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE = 5.0
+"""Seconds to let running handlers finish on shutdown."""
+_HANDLER_TASKS = (
+    "discord.py: ",
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch",
+    "discord-ui-modal",
+    "discord-ui-dynamic-item",
+)
 
 EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.qa", "cogs.resources", "cogs.privacy", "cogs.setup")
 """Every cog, loaded in this order. A meta-test checks it lists every module in ``cogs/``."""
@@ -173,6 +184,28 @@ class SteunpuntBot(commands.Bot):
             return False
         await self.services.members.mark_delivered(notices)
         return True
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Always run our :meth:`close` (it is safe to call twice), so handlers drain before the database closes."""
+        await self.close()
+
+    async def close(self) -> None:
+        """Disconnect, then let handlers that are still running finish.
+
+        They may write to the database, which the composition root closes right after this.
+        """
+        await super().close()
+        current = asyncio.current_task()
+        pending = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and not task.done() and task.get_name().startswith(_HANDLER_TASKS)
+        ]
+        if pending:
+            log.info("Waiting for %d running handler(s) to finish", len(pending))
+            _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
+            for task in late:
+                task.cancel()
 
     async def on_ready(self) -> None:
         """Log the connection (ids only)."""

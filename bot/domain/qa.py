@@ -7,10 +7,11 @@ import logging
 import math
 import re
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.domain.qa_models import FaqEntry, HelpPost, Page
+from bot.domain.qa_models import FaqEntry, Gaps, HelpPost, Page
 from bot.domain.search.analysis import fold
 from bot.domain.search.models import NewDocument, SearchHit, SearchResult
 from bot.errors import Forbidden, Invalid, NotFound
@@ -254,6 +255,12 @@ class QAService:
             NewDocument(guild_id, "thread", str(thread_id), "solved_thread", post.title, body, solved=True)
         )
         return solved
+
+    async def gaps(self, guild_id: int, days: int = 30) -> Gaps:
+        """Figures for moderators: searches without results, answers marked not useful, open posts."""
+        figures = await self._repo.gap_figures(guild_id, self._clock.now() - timedelta(days=days), limit=10)
+        helpful, unhelpful = await self._repo.feedback_counts(guild_id)
+        return Gaps(days=days, helpful=helpful, unhelpful=unhelpful, **figures)  # type: ignore[arg-type]
 
     async def unanswered(self, guild_id: int, page: int, per_page: int = 5) -> Page[HelpPost]:
         """Open help posts, oldest first."""

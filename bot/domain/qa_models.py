@@ -60,3 +60,18 @@ class Page(Generic[T]):
     page: int
     pages: int
     total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Gaps:
+    """What the community lacks, for moderators: questions nobody could answer yet."""
+
+    days: int
+    searches: int
+    searches_without_result: int
+    no_result: list[tuple[str, int]]
+    not_useful: list[tuple[str, int]]
+    open_posts: int
+    oldest_open: str | None
+    helpful: int
+    unhelpful: int

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.domain.qa_models import FaqEntry, HelpPost, Page
+from bot.domain.qa_models import FaqEntry, Gaps, HelpPost, Page
 from bot.domain.search.models import KnowledgeDocument, SearchHit, SearchResult
 from bot.i18n import I18n
 from bot.render.common import Colours, add_field_within_limits, safe, safe_link, truncate
@@ -100,4 +100,29 @@ def unanswered_embed(page: Page[HelpPost], guild_id: int, i18n: I18n, locale: st
         value = t("qa.unanswered.item", locale, link=link, date=post.created_at[:10])
         add_field_within_limits(embed, truncate(safe(post.title), 256), value)
     embed.set_footer(text=t("qa.page", locale, page=page.page + 1, pages=page.pages))
+    return embed
+
+
+def gaps_embed(gaps: Gaps, guild_id: int, i18n: I18n, locale: str) -> discord.Embed:
+    """Moderators' view of what the community lacks."""
+    t = i18n.t
+    embed = discord.Embed(title=t("qa.gaps.title", locale, days=gaps.days), colour=Colours.brand)
+    embed.description = t(
+        "qa.gaps.summary",
+        locale,
+        searches=gaps.searches,
+        missed=gaps.searches_without_result,
+        helpful=gaps.helpful,
+        unhelpful=gaps.unhelpful,
+        open=gaps.open_posts,
+    )
+
+    def listing(rows: list[tuple[str, int]]) -> str:
+        return "\n".join(f"{n}× {safe(truncate(q, 80))}" for q, n in rows) or t("qa.gaps.none", locale)
+
+    add_field_within_limits(embed, t("qa.gaps.no_result", locale), listing(gaps.no_result))
+    add_field_within_limits(embed, t("qa.gaps.not_useful", locale), listing(gaps.not_useful))
+    if gaps.oldest_open:
+        add_field_within_limits(embed, t("qa.gaps.oldest", locale), gaps.oldest_open[:10])
+    embed.set_footer(text=t("qa.gaps.footer", locale))
     return embed

@@ -12,8 +12,8 @@ from discord.ext import commands
 from bot.domain.qa_models import HelpPost
 from bot.domain.setup import SOLVED
 from bot.errors import Invalid
-from bot.permissions import member_is_moderator
-from bot.render.qa import solved_text, suggestion_embed, unanswered_embed
+from bot.permissions import ensure_moderator, member_is_moderator
+from bot.render.qa import gaps_embed, solved_text, suggestion_embed, unanswered_embed
 from bot.ui.paginator import Paginator
 from cogs.qa._items import DismissButton, PromoteButton
 
@@ -127,6 +127,20 @@ class HelpForumCog(commands.Cog):
             await self.bot.permission_alerts.feature_failed(guild, exc)
         except discord.HTTPException as exc:
             log.warning("Could not tag thread %s as solved: %s", thread.id, exc)
+
+    @app_commands.command(name="gaps", description="What the community lacks: questions without answers (moderators)")
+    @app_commands.describe(days="How many days back to look")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_messages=True)
+    async def gaps(
+        self, interaction: discord.Interaction[SteunpuntBot], days: app_commands.Range[int, 1, 365] = 30
+    ) -> None:
+        await ensure_moderator(self.bot, interaction)
+        assert interaction.guild_id is not None
+        locale = await self.bot.locale_for(interaction)
+        found = await self.bot.services.qa.gaps(interaction.guild_id, days)
+        embed = gaps_embed(found, interaction.guild_id, self.bot.i18n, locale)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="unanswered", description="Open help-forum questions, oldest first")
     @app_commands.guild_only()

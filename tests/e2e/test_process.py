@@ -62,7 +62,7 @@ async def test_run_answers_in_both_languages_and_stops_cleanly(fake_discord: Fak
             await process.wait()
     log_text = "".join(seen) + rest
     assert code == 0, log_text
-    assert "Traceback" not in log_text
+    assert "Traceback" not in log_text, log_text
     assert TOKEN not in log_text
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -197,3 +197,41 @@ async def test_query_full_of_search_syntax(qa: Env) -> None:
     result = await fake.slash("ask", user=fake.bob, question='licentie" OR title:* NEAR(collectie AND ^cc) ((( -x')
     assert result.ephemeral and result.type == 4
     assert result.message.embeds[0]["fields"][0]["name"].startswith("1.")
+
+
+async def test_moderator_promotes_a_solved_post_to_faq(qa: Env) -> None:
+    """Under a solved post, a moderator edits the prefilled question and answer into an FAQ entry."""
+    fake, bot = qa
+    thread = await fake.create_forum_post(fake.alice, "Hoe lang bewaren we bezoekersgegevens?", "AVG-vraag")
+    await fake.wait_until(lambda: bot.get_channel(thread.id), what="the thread")
+    answer = await fake.post_message(
+        thread, fake.bob, "Niet langer dan nodig; leg de termijn vast in je privacybeleid."
+    )
+    await (await fake.context_menu("Mark as solution", answer, user=fake.alice)).final()
+    thanks = await fake.wait_until(
+        lambda: next((m for m in fake.messages(thread) if m.custom_ids), None), what="the thank-you"
+    )
+    promote = next(c for c in thanks.custom_ids if c.startswith("qa:promote:"))
+    refused = await fake.click(thanks, promote, user=fake.bob)
+    assert refused.ephemeral and refused.type == 4
+    opened = await fake.click(thanks, promote, user=fake.moderator)
+    assert opened.modal.value("body").startswith("Niet langer dan nodig")
+    saved = await fake.submit_modal(opened.modal, {"title": "Bewaartermijn bezoekersgegevens (AVG)"})
+    assert saved.ephemeral
+    entries = await bot.services.qa.faq_find(fake.guild.id, "Bewaartermijn")
+    assert entries and entries[0].thread_id == thread.id
+
+
+async def test_gaps_show_what_was_not_found(qa: Env) -> None:
+    """Moderators see questions nobody could answer and answers marked not useful; members are refused."""
+    fake, _ = qa
+    await fake.slash("ask", user=fake.alice, question="subsidie voor een escape room")
+    asked = await fake.slash("ask", user=fake.bob, question="creative commons licence")
+    await fake.click(asked.message, next(c for c in asked.message.custom_ids if c.endswith(":x")), user=fake.bob)
+    report = await fake.slash("gaps", user=fake.moderator)
+    text = report.message.embed_text
+    assert "subsidie voor een escape room" in text
+    assert "creative commons licence" in text
+    fake.permission_overrides.add("gaps")
+    refused = await fake.slash("gaps", user=fake.alice)
+    assert refused.ephemeral and "moderator" in refused.content

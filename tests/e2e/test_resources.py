@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import discord
@@ -11,6 +12,7 @@ import pytest
 from bot.app import SteunpuntBot
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.domain.resources import make_draft
 from bot.wiring import running_app
 from tests.fakediscord import FakeDiscord, FakeMember
 from tests.fakediscord.plugin import start_client
@@ -135,3 +137,27 @@ async def test_starter_content_and_export(steunpunt: Env) -> None:
         csv_file.data.decode("utf-8-sig").count("\n")
         == (await bot.services.library.browse(fake.guild.id, None, 0)).total + 1
     )
+
+
+async def test_queue_lists_pending_oldest_first_in_pages(steunpunt: Env, clock: FixedClock) -> None:
+    """Moderators page through pending suggestions, oldest first; members are refused."""
+    fake, bot = steunpunt
+    await _configure(fake, bot)
+    for i in range(7):
+        draft = make_draft(
+            title=f"Voorstel {i}",
+            url=f"https://example.org/{i}",
+            summary="",
+            theme="skills",
+            type="guide",
+            language="nl",
+        )
+        await bot.services.library.suggest(fake.guild.id, 1000 + i, draft)
+        clock.advance(timedelta(minutes=1))
+    queue = await fake.slash("resource queue", user=fake.moderator)
+    names = [f["name"] for f in queue.message.embeds[0]["fields"]]
+    assert [n.split(" ", 1)[1] for n in names] == [f"Voorstel {i}" for i in range(5)]
+    turned = await fake.click(queue.message, "page:last", user=fake.moderator)
+    assert [f["name"].split(" ", 1)[1] for f in turned.message.embeds[0]["fields"]] == ["Voorstel 5", "Voorstel 6"]
+    refused = await fake.slash("resource queue", user=fake.alice)
+    assert refused.ephemeral and "moderator" in refused.content

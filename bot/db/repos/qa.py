@@ -100,6 +100,23 @@ _LOG_SEARCH = """
 _LOGGED_QUERY = """
     SELECT query FROM search_log WHERE guild_id = :guild_id AND id = :id"""
 
+_NO_RESULT = """
+    SELECT lower(query) AS q, count(*) AS n FROM search_log
+    WHERE guild_id = :guild_id AND result_count = 0 AND created_at >= :since
+    GROUP BY q ORDER BY n DESC, q LIMIT :limit"""
+
+_NOT_USEFUL = """
+    SELECT lower(s.query) AS q, count(*) AS n
+    FROM answer_feedback AS f JOIN search_log AS s ON s.id = f.search_id AND s.guild_id = f.guild_id
+    WHERE f.guild_id = :guild_id AND f.helpful = 0 AND f.created_at >= :since
+    GROUP BY q ORDER BY n DESC, q LIMIT :limit"""
+
+_OPEN_STATS = """
+    SELECT count(*), min(created_at) FROM help_posts WHERE guild_id = :guild_id AND status = 'open'"""
+
+_SEARCH_COUNT = """
+    SELECT count(*), sum(result_count = 0) FROM search_log WHERE guild_id = :guild_id AND created_at >= :since"""
+
 _FEEDBACK_COUNTS = """
     SELECT sum(helpful), sum(1 - helpful) FROM answer_feedback WHERE guild_id = :guild_id"""
 
@@ -226,6 +243,22 @@ class QaRepo:
         """The text of an earlier search in this server."""
         value = await self._db.fetch_value(_LOGGED_QUERY, {"guild_id": guild_id, "id": search_id})
         return None if value is None else str(value)
+
+    async def gap_figures(self, guild_id: int, since: datetime, limit: int) -> dict[str, object]:
+        """What the community lacks: searches without results, answers marked not useful, open posts."""
+        params = {"guild_id": guild_id, "since": to_iso(since), "limit": limit}
+        no_result = [(r["q"], r["n"]) for r in await self._db.fetch_all(_NO_RESULT, params)]
+        not_useful = [(r["q"], r["n"]) for r in await self._db.fetch_all(_NOT_USEFUL, params)]
+        open_row = await self._db.fetch_one(_OPEN_STATS, {"guild_id": guild_id})
+        search_row = await self._db.fetch_one(_SEARCH_COUNT, params)
+        return {
+            "no_result": no_result,
+            "not_useful": not_useful,
+            "open_posts": int(open_row[0] or 0) if open_row else 0,
+            "oldest_open": open_row[1] if open_row else None,
+            "searches": int(search_row[0] or 0) if search_row else 0,
+            "searches_without_result": int(search_row[1] or 0) if search_row else 0,
+        }
 
     async def feedback_counts(self, guild_id: int) -> tuple[int, int]:
         """(helpful, not useful) verdicts in this server."""
