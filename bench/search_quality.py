@@ -102,7 +102,7 @@ async def run_engine(
                 ranked[q["id"]] = [key[h.document.id] for h in result.hits]
                 if result.suggestion:
                     extra.setdefault("suggestions", {})[q["id"]] = result.suggestion
-            extra["reimported"] = again.imported
+            extra["reimported"] = again.changed
     return ranked, extra
 
 
@@ -161,7 +161,7 @@ def main() -> None:
     ours, extra = asyncio.run(run_engine(docs, queries, glossary, args.lang))
 
     print(f"Search quality: {len(docs)} documents, {len(queries)} queries, glossary {glossary.size} concepts")
-    print(f"(re-import of the same corpus updated {extra['reimported']} ids and added none)\n")
+    print(f"(importing the same corpus again changed {extra['reimported']} documents and added none)\n")
     for line in table(queries, {"fts5": baseline, "steunpunt": ours}):
         print(line)
     if args.misses:

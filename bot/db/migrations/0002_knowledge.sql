@@ -41,8 +41,7 @@ CREATE VIRTUAL TABLE knowledge_fts USING fts5(
     index_title, index_tags, index_body,
     content = 'knowledge_documents',
     content_rowid = 'id',
-    tokenize = "unicode61 remove_diacritics 0 tokenchars '_'",
-    detail = 'column'
+    tokenize = "unicode61 remove_diacritics 0 tokenchars '_'"
 );
 
 -- The triggers keep the index in step with the table inside the writer's transaction. Counter updates

@@ -11,7 +11,14 @@ from datetime import datetime
 
 from bot.clock import to_iso
 from bot.db.database import Database, Transaction
-from bot.domain.search.models import SHARED_GUILD, Candidate, IndexRecord, KnowledgeDocument, stored_terms
+from bot.domain.search.models import (
+    SHARED_GUILD,
+    Candidate,
+    IndexRecord,
+    KnowledgeDocument,
+    Upserted,
+    stored_terms,
+)
 from bot.domain.search.typo import delete_keys
 
 log = logging.getLogger(__name__)
@@ -31,6 +38,12 @@ _GET_BY_KEY = """
 _STORED_BY_KEYS = """
     SELECT d.id, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url, d.solved, d.featured,
            d.index_title, d.index_tags, d.index_body, d.index_words, d.analyzer
+    FROM knowledge_documents AS d
+    WHERE d.guild_id = :guild_id AND d.source = :source
+      AND d.source_key IN (SELECT value FROM json_each(:keys))"""
+
+_IDS_BY_KEYS = """
+    SELECT d.id, d.source_key
     FROM knowledge_documents AS d
     WHERE d.guild_id = :guild_id AND d.source = :source
       AND d.source_key IN (SELECT value FROM json_each(:keys))"""
@@ -157,41 +170,39 @@ class KnowledgeRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def upsert_documents(self, records: Sequence[IndexRecord], now: datetime) -> list[int]:
+    async def upsert_documents(self, records: Sequence[IndexRecord], now: datetime) -> Upserted:
         """Insert or update many documents in one transaction; return their ids in input order.
 
-        Identity is ``(guild_id, source, source_key)``, so importing the same data twice changes
-        nothing. The FTS index follows through triggers; the vocabulary counts are adjusted here.
+        Identity is ``(guild_id, source, source_key)`` (the last record wins if one repeats), so
+        importing the same data twice changes nothing. The FTS index follows through triggers; the
+        vocabulary counts are adjusted here, in the same transaction.
         """
-        ids: list[int] = []
+        latest = {(r.doc.guild_id, r.doc.source, r.doc.source_key): r for r in records}
         async with self._db.transaction() as tx:
-            stored = await self._stored(tx, records)
+            stored = await self._stored(tx, list(latest.values()))
             deltas: Counter[tuple[str, int]] = Counter()
             rows: list[dict[str, object]] = []
             words: set[str] = set()
-            for record in records:
-                doc = record.doc
-                old = stored.get((doc.guild_id, doc.source, doc.source_key))
+            for key, record in latest.items():
+                old = stored.get(key)
                 if old is not None and _same(old, record):
                     continue
                 if old is not None:
-                    for term in stored_terms(old["index_title"], old["index_tags"], old["index_body"], old["index_words"]):
-                        deltas[(term, doc.guild_id)] -= 1
-                for term in record.terms():
-                    deltas[(term, doc.guild_id)] += 1
+                    old_terms = stored_terms(old["index_title"], old["index_tags"], old["index_body"], old["index_words"])
+                    deltas.subtract({(term, record.doc.guild_id): 1 for term in old_terms})
+                deltas.update({(term, record.doc.guild_id): 1 for term in record.terms()})
                 words.update(record.words.split())
                 rows.append(_params(record, now))
             if rows:
                 await tx.executemany(_UPSERT, rows)
                 await self._apply_deltas(tx, deltas)
                 await self._add_keys(tx, words)
-            after = await self._stored(tx, records)
-            ids = [int(after[(r.doc.guild_id, r.doc.source, r.doc.source_key)]["id"]) for r in records]
-        return ids
+            ids = await self._ids(tx, list(latest))
+        return Upserted(ids=tuple(ids[(r.doc.guild_id, r.doc.source, r.doc.source_key)] for r in records), changed=len(rows))
 
     async def upsert_document(self, record: IndexRecord, now: datetime) -> int:
         """Insert or update one document; return its id."""
-        return (await self.upsert_documents([record], now))[0]
+        return (await self.upsert_documents([record], now)).ids[0]
 
     async def delete_document(self, guild_id: int, source: str, source_key: str) -> bool:
         """Remove a document and its index entries; False if there was none."""
@@ -299,6 +310,18 @@ class KnowledgeRepo:
             params = {"guild_id": guild_id, "source": source, "keys": json.dumps(keys)}
             for row in await tx.fetch_all(_STORED_BY_KEYS, params):
                 found[(guild_id, source, str(row["source_key"]))] = row
+        return found
+
+    @staticmethod
+    async def _ids(tx: Transaction, keys: Sequence[tuple[int, str, str]]) -> dict[tuple[int, str, str], int]:
+        groups: dict[tuple[int, str], list[str]] = {}
+        for guild_id, source, source_key in keys:
+            groups.setdefault((guild_id, source), []).append(source_key)
+        found: dict[tuple[int, str, str], int] = {}
+        for (guild_id, source), source_keys in groups.items():
+            params = {"guild_id": guild_id, "source": source, "keys": json.dumps(source_keys)}
+            for row in await tx.fetch_all(_IDS_BY_KEYS, params):
+                found[(guild_id, source, str(row["source_key"]))] = int(row["id"])
         return found
 
     @staticmethod

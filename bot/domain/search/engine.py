@@ -22,7 +22,15 @@ from bot.domain.search.indexing import (
     known_words,
     split_candidates,
 )
-from bot.domain.search.models import KINDS, SOURCES, KnowledgeDocument, NewDocument, SearchHit, SearchResult
+from bot.domain.search.models import (
+    KINDS,
+    SOURCES,
+    KnowledgeDocument,
+    NewDocument,
+    SearchHit,
+    SearchResult,
+    Upserted,
+)
 from bot.domain.search.ranking import (
     GLOSSARY_WEIGHT,
     QueryPlan,
@@ -34,6 +42,7 @@ from bot.domain.search.ranking import (
     match_expression,
     plan_query,
     rank,
+    retrieval_terms,
 )
 from bot.domain.search.typo import best_correction, correctable, keys_for
 from bot.errors import Invalid
@@ -88,7 +97,7 @@ class SearchEngine:
             return SearchResult(query=text)
         add_compound_parts(plan, counts, self._glossary)
         corrections = await self._correct(guild_id, plan, counts)
-        terms = sorted(t for t in plan.terms() if counts.get(t, 0) > 0)
+        terms = retrieval_terms(plan, counts, n_docs)
         suggestion = _suggest(text, corrections) if corrections else None
         if not terms:
             return SearchResult(query=text, suggestion=suggestion, corrected=False)
@@ -125,11 +134,16 @@ class SearchEngine:
 
     async def index(self, doc: NewDocument) -> int:
         """Add or update one document (identity: guild, source, source key); return its id."""
-        return (await self.index_many([doc]))[0]
+        return (await self.index_many([doc])).ids[0]
 
-    async def index_many(self, docs: Sequence[NewDocument], *, batch_size: int = 500) -> list[int]:
-        """Add or update many documents, one transaction per batch; return their ids in order."""
+    async def index_many(self, docs: Sequence[NewDocument], *, batch_size: int = 500) -> Upserted:
+        """Add or update many documents, one transaction per batch.
+
+        Returns their ids in input order and how many were new or changed; documents that did not
+        change are not written again.
+        """
         ids: list[int] = []
+        changed = 0
         for start in range(0, len(docs), batch_size):
             batch = docs[start : start + batch_size]
             for doc in batch:
@@ -139,9 +153,11 @@ class SearchEngine:
             known = known_words(words | self._glossary.words | await self._repo.known_words(parts))
             analyser = DocumentAnalyser(self._glossary, known, self.fingerprint)
             records = [analyser.record(d, s) for d, s in zip(batch, streams, strict=True)]
-            ids += await self._repo.upsert_documents(records, self._clock.now())
-        log.debug("Indexed %s documents", len(docs))
-        return ids
+            done = await self._repo.upsert_documents(records, self._clock.now())
+            ids += done.ids
+            changed += done.changed
+        log.debug("Indexed %s documents, %s new or changed", len(docs), changed)
+        return Upserted(ids=tuple(ids), changed=changed)
 
     async def remove(self, guild_id: int, source: str, source_key: str) -> bool:
         """Remove a document from the index; False if it was not there."""

@@ -25,9 +25,10 @@ IMPORT_SOURCE = "import"
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    """What an import did."""
+    """What an import did: how many entries it read, how many were new or changed, their ids."""
 
     imported: int
+    changed: int
     ids: tuple[int, ...]
 
 
@@ -70,9 +71,9 @@ async def import_documents(engine: SearchEngine, docs: Iterable[Mapping[str, Any
         if doc.source_key in seen:
             raise Invalid("search.import_duplicate_id", id=doc.source_key)
         seen.add(doc.source_key)
-    ids = await engine.index_many(new)
-    log.info("Imported %s knowledge documents", len(ids))
-    return ImportReport(imported=len(ids), ids=tuple(ids))
+    done = await engine.index_many(new)
+    log.info("Imported %s knowledge documents (%s new or changed)", len(done.ids), done.changed)
+    return ImportReport(imported=len(done.ids), changed=done.changed, ids=done.ids)
 
 
 def load_json(path: Path) -> list[dict[str, Any]]:

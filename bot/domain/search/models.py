@@ -75,6 +75,14 @@ def stored_terms(title: str, tags: str, body: str, words: str) -> set[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class Upserted:
+    """What a batch upsert did: the documents' ids in input order, and how many rows changed."""
+
+    ids: tuple[int, ...]
+    changed: int
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A document the full-text index returned for a query, with its analysed fields for re-ranking."""
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.search.analysis import (
     compound_candidates,
-    dedupe,
+    fold,
     is_content_word,
     prefix_key,
     split_compound,
@@ -33,11 +33,17 @@ GLOSSARY_WEIGHT = 0.9
 RELATED_WEIGHT = 0.25
 TYPO_WEIGHT = 0.85
 COMPOUND_WEIGHT = 0.8
+PART_ALONE = 0.75
+"""A compound query word of which a document has only one part still counts for 75 %."""
 FIELD_WEIGHTS = {"title": 3.0, "tags": 2.0, "body": 1.0}
 FIELD_B = {"title": 0.5, "tags": 0.3, "body": 0.75}
 K1 = 1.2
+MIN_MATCH_WEIGHT = 0.3
+COMMON_SHARE = 0.1
+COMMON_FLOOR = 1000
 COVERAGE_FLOOR = 0.35
 MAX_CONCEPTS = 32
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass(slots=True)
@@ -167,6 +173,30 @@ def add_correction(concept: Concept, corrected: str, glossary: Glossary) -> None
         concept.add(term, GLOSSARY_WEIGHT * TYPO_WEIGHT)
 
 
+def retrieval_terms(plan: QueryPlan, counts: Mapping[str, int], n_docs: int) -> list[str]:
+    """The terms worth asking the full-text index for candidates.
+
+    Weak variants (related concepts) only re-rank. A concept whose every variant is in more than a
+    tenth of the documents (and over :data:`COMMON_FLOOR`) does not fetch candidates either, unless
+    the query has nothing rarer: such a term makes FTS5 score most of the index while the
+    re-ranker still counts it for the candidates the rarer terms bring in. Small indexes are never
+    pruned.
+    """
+    cap = max(COMMON_FLOOR, COMMON_SHARE * n_docs)
+    chosen: set[str] = set()
+    fallback: set[str] = set()
+    for concept in plan.concepts:
+        variants = [t for t, w in concept.variants.items() if w >= MIN_MATCH_WEIGHT]
+        variants += [t for part in concept.parts for t, w in part.items() if w >= MIN_MATCH_WEIGHT]
+        known = {t: counts[t] for t in variants if counts.get(t, 0) > 0}
+        rare = [t for t, df in known.items() if df <= cap]
+        if rare:
+            chosen.update(rare)
+        elif known:
+            fallback.add(min(known, key=lambda t: (known[t], t)))
+    return sorted(chosen or fallback)
+
+
 def match_expression(terms: Sequence[str]) -> str:
     """An FTS5 MATCH string: our own analysed terms, each quoted, joined with OR."""
     safe = [t for t in terms if re.fullmatch(r"[a-z0-9_]+", t)]
@@ -192,16 +222,17 @@ def rank(plan: QueryPlan, candidates: Sequence[Candidate], ctx: RankContext) -> 
     if not candidates:
         return []
     weights = {t: idf(ctx.counts[t], ctx.n_docs) for t in plan.terms() if ctx.counts.get(t, 0) > 0}
-    fields = [_fields(c) for c in candidates]
-    avg = {f: max(1.0, sum(x[f][1] for x in fields) / len(fields)) for f in FIELD_WEIGHTS}
+    split = [(c.title_terms.split(), c.tags_terms.split(), c.body_terms.split()) for c in candidates]
+    avg = [max(1.0, sum(len(x[i]) for x in split) / len(split)) for i in range(3)]
     importance = [_importance(c, weights) for c in plan.concepts]
     total_importance = sum(importance) or 1.0
     scored: list[tuple[Candidate, float]] = []
-    for candidate, doc_fields in zip(candidates, fields, strict=True):
+    for candidate, fields in zip(candidates, split, strict=True):
+        scores = _term_scores(fields, avg, weights)
         total = 0.0
         covered = 0.0
         for concept, imp in zip(plan.concepts, importance, strict=True):
-            value, strength = _concept_score(concept, doc_fields, avg, weights)
+            value, strength = _concept_score(concept, scores)
             total += value
             covered += imp * strength
         if total > 0:
@@ -213,9 +244,13 @@ def rank(plan: QueryPlan, candidates: Sequence[Candidate], ctx: RankContext) -> 
 
 
 def boost(doc: KnowledgeDocument, lang: str | None) -> float:
-    """Small multipliers: solved and featured documents, net helpful votes, the member's language."""
+    """Small multipliers for answers members can trust, net helpful votes and the member's language.
+
+    FAQ entries and resources are curated, and a solved thread has an accepted answer: they get
+    the same lift over an unsolved thread. Featured documents get more.
+    """
     factor = 1.0
-    if doc.solved:
+    if doc.solved or doc.kind != "solved_thread":
         factor *= 1.05
     if doc.featured:
         factor *= 1.15
@@ -226,51 +261,43 @@ def boost(doc: KnowledgeDocument, lang: str | None) -> float:
     return factor
 
 
-FieldStats = dict[str, tuple[Counter[str], int]]
+_FIELDS = (("title", 0), ("tags", 1), ("body", 2))
 
 
-def _fields(candidate: Candidate) -> FieldStats:
-    out: FieldStats = {}
-    for name, text in (("title", candidate.title_terms), ("tags", candidate.tags_terms), ("body", candidate.body_terms)):
-        terms = text.split()
-        out[name] = (Counter(terms), len(terms))
-    return out
+def _term_scores(fields: tuple[list[str], ...], avg: Sequence[float], weights: Mapping[str, float]) -> dict[str, float]:
+    """BM25F of every query term in one document: field-weighted, length-normalised tf, saturated."""
+    tf: dict[str, float] = {}
+    for name, i in _FIELDS:
+        words = fields[i]
+        if not words:
+            continue
+        b = FIELD_B[name]
+        norm = FIELD_WEIGHTS[name] / (1.0 - b + b * len(words) / avg[i])
+        counts = Counter(words)
+        for term in weights:
+            hits = counts.get(term)
+            if hits:
+                tf[term] = tf.get(term, 0.0) + hits * norm
+    return {t: weights[t] * v * (K1 + 1.0) / (v + K1) for t, v in tf.items()}
 
 
-def _term_score(term: str, doc: FieldStats, avg: Mapping[str, float], weights: Mapping[str, float]) -> float:
-    tf = 0.0
-    for name, (counts, length) in doc.items():
-        hits = counts.get(term)
-        if hits:
-            b = FIELD_B[name]
-            tf += FIELD_WEIGHTS[name] * hits / (1.0 - b + b * length / avg[name])
-    if tf == 0.0:
-        return 0.0
-    return weights.get(term, 0.0) * tf * (K1 + 1.0) / (tf + K1)
-
-
-def _best(
-    variants: Mapping[str, float], doc: FieldStats, avg: Mapping[str, float], w: Mapping[str, float]
-) -> tuple[float, float]:
+def _best(variants: Mapping[str, float], scores: Mapping[str, float]) -> tuple[float, float]:
     best, strength = 0.0, 0.0
     for term, weight in variants.items():
-        value = weight * _term_score(term, doc, avg, w)
-        if value > best:
-            best = value
-        if value > 0 and weight > strength:
-            strength = weight
+        score = scores.get(term)
+        if score:
+            best = max(best, weight * score)
+            strength = max(strength, weight)
     return best, strength
 
 
-def _concept_score(
-    concept: Concept, doc: FieldStats, avg: Mapping[str, float], w: Mapping[str, float]
-) -> tuple[float, float]:
+def _concept_score(concept: Concept, scores: Mapping[str, float]) -> tuple[float, float]:
     """The concept's best score in a document and how strong (variant weight) the best evidence was."""
-    whole, strength = _best(concept.variants, doc, avg, w)
+    whole, strength = _best(concept.variants, scores)
     if concept.parts:
-        found = [_best(p, doc, avg, w) for p in concept.parts]
-        parts = COMPOUND_WEIGHT * sum(v for v, _ in found) / len(found)
-        part_strength = COMPOUND_WEIGHT * sum(s for _, s in found) / len(found)
+        found = [_best(p, scores) for p in concept.parts]
+        parts = COMPOUND_WEIGHT * max(sum(v for v, _ in found) / len(found), PART_ALONE * max(v for v, _ in found))
+        part_strength = COMPOUND_WEIGHT * max(sum(s for _, s in found) / len(found), PART_ALONE * max(s for _, s in found))
         whole, strength = max(whole, parts), max(strength, part_strength)
     return whole, strength
 
@@ -288,17 +315,17 @@ def _importance(concept: Concept, weights: Mapping[str, float]) -> float:
 
 
 def excerpt(body: str, plan: QueryPlan, width: int = 240) -> str:
-    """The sentence of ``body`` that mentions most query concepts, shortened to about ``width`` characters."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", body) if s.strip()]
+    """The sentence of ``body`` that mentions most query concepts, and the next, cut to ``width``.
+
+    Stems are looked for as substrings of the folded sentence: cheap, and good enough to pick one.
+    """
+    sentences = [s.strip() for s in _SENTENCE.split(body) if s.strip()]
     if not sentences:
         return ""
-    wanted = [concept.terms() for concept in plan.concepts]
-
-    def hits(sentence: str) -> int:
-        words = tokenize(sentence).words
-        terms = {t for w in words for t in (*stems(w), prefix_key(w) or "")}
-        return sum(1 for concept_terms in wanted if concept_terms & terms)
-
-    best = max(range(len(sentences)), key=lambda i: (hits(sentences[i]), -i))
-    text = " ".join(dedupe(sentences[best : best + 2]))
+    probes = [
+        {t for t in concept.terms() if t.isalpha() and len(t) >= 3} for concept in plan.concepts if not concept.phrase
+    ]
+    folded = [fold(sentence) for sentence in sentences]
+    best = max(range(len(sentences)), key=lambda i: (sum(any(p in folded[i] for p in g) for g in probes), -i))
+    text = " ".join(sentences[best : best + 2])
     return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
