@@ -115,7 +115,8 @@ def table(queries: list[dict[str, Any]], systems: dict[str, Ranked]) -> list[str
         groups["all"].append(q)
         groups[f"difficulty={q['difficulty']}"].append(q)
         groups[f"lang={q['lang']}"].append(q)
-    order = ["all"] + sorted(k for k in groups if k.startswith("difficulty")) + sorted(k for k in groups if k.startswith("lang"))
+    order = ["all", *sorted(k for k in groups if k.startswith("difficulty"))]
+    order += sorted(k for k in groups if k.startswith("lang"))
     names = list(systems)
     head = f"{'group':<28}{'n':>4}  " + "  ".join(f"{n + ' MRR':>14}{'R@3':>7}{'nDCG':>7}" for n in names)
     lines = [head, "-" * len(head)]

@@ -31,7 +31,9 @@ CLI_ACTOR = 0
 async def _services(settings: Settings) -> AsyncIterator[Services]:
     async with Database.open(settings.database_path) as db:
         await apply_migrations(db)
-        yield build_services(db, SystemClock())
+        services = build_services(db, SystemClock())
+        await services.search.reindex_stale()
+        yield services
 
 
 def _fail(settings: Settings, error: DomainError) -> int:

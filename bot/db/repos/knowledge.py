@@ -124,10 +124,10 @@ _CANDIDATES = """
     ORDER BY top.rank"""
 
 _FEEDBACK_HELPFUL = """
-    UPDATE knowledge_documents SET helpful = helpful + 1 WHERE id = :id"""
+    UPDATE knowledge_documents SET helpful = max(0, helpful + :delta) WHERE id = :id"""
 
 _FEEDBACK_UNHELPFUL = """
-    UPDATE knowledge_documents SET unhelpful = unhelpful + 1 WHERE id = :id"""
+    UPDATE knowledge_documents SET unhelpful = max(0, unhelpful + :delta) WHERE id = :id"""
 
 _SET_FEATURED = """
     UPDATE knowledge_documents SET featured = :featured, updated_at = :now WHERE id = :id"""
@@ -188,7 +188,9 @@ class KnowledgeRepo:
                 if old is not None and _same(old, record):
                     continue
                 if old is not None:
-                    old_terms = stored_terms(old["index_title"], old["index_tags"], old["index_body"], old["index_words"])
+                    old_terms = stored_terms(
+                        old["index_title"], old["index_tags"], old["index_body"], old["index_words"]
+                    )
                     deltas.subtract({(term, record.doc.guild_id): 1 for term in old_terms})
                 deltas.update({(term, record.doc.guild_id): 1 for term in record.terms()})
                 words.update(record.words.split())
@@ -198,7 +200,9 @@ class KnowledgeRepo:
                 await self._apply_deltas(tx, deltas)
                 await self._add_keys(tx, words)
             ids = await self._ids(tx, list(latest))
-        return Upserted(ids=tuple(ids[(r.doc.guild_id, r.doc.source, r.doc.source_key)] for r in records), changed=len(rows))
+        return Upserted(
+            ids=tuple(ids[(r.doc.guild_id, r.doc.source, r.doc.source_key)] for r in records), changed=len(rows)
+        )
 
     async def upsert_document(self, record: IndexRecord, now: datetime) -> int:
         """Insert or update one document; return its id."""
@@ -260,10 +264,14 @@ class KnowledgeRepo:
         rows = await self._db.fetch_all(_CANDIDATES, params)
         return [Candidate(_to_document(r), r["index_title"], r["index_tags"], r["index_body"]) for r in rows]
 
-    async def record_feedback(self, doc_id: int, *, helpful: bool) -> bool:
-        """Count one "helpful" or "not helpful" vote on a document; False if it does not exist."""
+    async def record_feedback(self, doc_id: int, *, helpful: bool, delta: int = 1) -> bool:
+        """Add ``delta`` (-1 withdraws a vote) to a document's helpful or unhelpful counter, never below 0.
+
+        Returns False if the document does not exist.
+        """
+        sql = _FEEDBACK_HELPFUL if helpful else _FEEDBACK_UNHELPFUL
         async with self._db.transaction() as tx:
-            changed = await tx.execute_rowcount(_FEEDBACK_HELPFUL if helpful else _FEEDBACK_UNHELPFUL, {"id": doc_id})
+            changed = await tx.execute_rowcount(sql, {"id": doc_id, "delta": delta})
         return changed > 0
 
     async def set_featured(self, doc_id: int, featured: bool, now: datetime) -> bool:
@@ -284,11 +292,16 @@ class KnowledgeRepo:
         rows = await self._db.fetch_all(_STALE, {"analyzer": analyzer, "limit": limit})
         return [_to_document(r) for r in rows]
 
-    async def log_search(self, guild_id: int, query: str, result_count: int, now: datetime) -> None:
-        """Remember a search (no user id) so moderators can see what found nothing."""
-        params = {"guild_id": guild_id, "query": query[:MAX_LOGGED_QUERY], "result_count": result_count, "now": to_iso(now)}
+    async def log_search(self, guild_id: int, query: str, result_count: int, now: datetime) -> int:
+        """Remember a search (no user id) so moderators can see what found nothing; return its id."""
+        params = {
+            "guild_id": guild_id,
+            "query": query[:MAX_LOGGED_QUERY],
+            "result_count": result_count,
+            "now": to_iso(now),
+        }
         async with self._db.transaction() as tx:
-            await tx.execute(_LOG_SEARCH, params)
+            return await tx.execute(_LOG_SEARCH, params)
 
     async def unanswered_searches(self, guild_id: int, since: datetime, limit: int = 20) -> list[tuple[str, int]]:
         """The most frequent searches without results since a moment, as ``(query, times)``."""
@@ -342,8 +355,22 @@ class KnowledgeRepo:
         await tx.executemany(_ADD_KEY, rows)
 
 
-_COMPARED = ("kind", "lang", "theme", "title", "body", "tags", "url", "solved", "featured",
-             "index_title", "index_tags", "index_body", "index_words", "analyzer")
+_COMPARED = (
+    "kind",
+    "lang",
+    "theme",
+    "title",
+    "body",
+    "tags",
+    "url",
+    "solved",
+    "featured",
+    "index_title",
+    "index_tags",
+    "index_body",
+    "index_words",
+    "analyzer",
+)
 
 
 def _fields(record: IndexRecord) -> dict[str, object]:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 """Bump when the output of this module changes, so stored documents are re-analysed."""
 
 MAX_WORD = 40
@@ -163,8 +163,8 @@ def split_compound(word: str, known: Callable[[str], bool], *, depth: int = 2) -
 
     ``erfgoedinstelling`` -> ``["erfgoed", "instelling"]``, ``digitaliseringsprojecten`` ->
     ``["digitalisering", "projecten"]`` (tussen-s dropped). Both parts must be known content words of
-    four letters or more; the tail may itself be split once more. The split with the longest known
-    tail wins, which keeps the head of the compound (the part that carries its meaning) whole.
+    four letters or more; the tail may itself be split once more. The shortest known first part wins,
+    so the last part, which carries a Dutch compound's meaning, stays as long as possible.
     """
     if len(word) < MIN_COMPOUND or not word.isalpha():
         return []
@@ -185,8 +185,3 @@ def split_compound(word: str, known: Callable[[str], bool], *, depth: int = 2) -
 
 def _usable(part: str, known: Callable[[str], bool]) -> bool:
     return part not in STOPWORDS and known(part)
-
-
-def dedupe(items: Iterable[str]) -> list[str]:
-    """Keep the first occurrence of every item, in order."""
-    return list(dict.fromkeys(items))

@@ -104,7 +104,7 @@ class SearchEngine:
         found = await self._repo.candidates(guild_id, match_expression(terms), self._candidates, BM25_WEIGHTS)
         ranked = rank(plan, found, RankContext(counts, n_docs, lang))
         hits = [SearchHit(c.document, round(score, 4), excerpt(c.document.body, plan)) for c, score in ranked[:limit]]
-        return SearchResult(query=text, hits=hits, suggestion=suggestion, corrected=bool(corrections))
+        return SearchResult(query=text, hits=hits, suggestion=suggestion, corrected=bool(corrections and hits))
 
     async def _correct(self, guild_id: int, plan: QueryPlan, counts: dict[str, int]) -> dict[str, str]:
         """Correct words the vocabulary does not know (and that are not compounds of known words)."""
@@ -171,9 +171,13 @@ class SearchEngine:
         """Documents visible in a server (or all documents)."""
         return await self._repo.count(guild_id)
 
-    async def record_feedback(self, doc_id: int, *, helpful: bool) -> bool:
-        """Count a member's "helpful" / "not helpful" vote; helpful documents rank a little higher."""
-        return await self._repo.record_feedback(doc_id, helpful=helpful)
+    async def record_feedback(self, doc_id: int, *, helpful: bool, delta: int = 1) -> bool:
+        """Count (or with ``delta=-1`` withdraw) a "helpful" / "not helpful" vote; net helpful ranks higher."""
+        return await self._repo.record_feedback(doc_id, helpful=helpful, delta=delta)
+
+    async def set_featured(self, doc_id: int, featured: bool) -> bool:
+        """Feature or unfeature a document (a moderator's choice); featured documents rank higher."""
+        return await self._repo.set_featured(doc_id, featured, self._clock.now())
 
     async def reindex_stale(self, batch_size: int = 200) -> int:
         """Re-analyse documents indexed by another analyser version or glossary; return how many."""

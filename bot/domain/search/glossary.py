@@ -120,7 +120,9 @@ class Glossary:
         if unknown:
             raise ValueError(f"glossary 'related' names unknown concepts: {sorted(unknown)}")
         terms = {cid: tuple(concept_term(r) for r in rs) for cid, rs in related.items()}
-        return cls(concepts, {concept_term(c): t for c, t in terms.items()}, source if source is not None else repr(data))
+        return cls(
+            concepts, {concept_term(c): t for c, t in terms.items()}, source if source is not None else repr(data)
+        )
 
     def find(self, words: Sequence[str]) -> list[ConceptMatch]:
         """Every concept whose term occurs in ``words`` (folded, stop words included), in order."""

@@ -104,8 +104,7 @@ def document_texts(doc: NewDocument) -> tuple[str, str, str]:
 
 
 def split_candidates(streams: Iterable[Sequence[TokenStream]]) -> tuple[set[str], set[str]]:
-    """The surface words of some tokenised documents and the compound parts (and their stems) that
-    need a vocabulary lookup."""
+    """The surface words of some tokenised documents, and the compound parts (with their stems) to look up."""
     words: set[str] = set()
     parts: set[str] = set()
     for fields in streams:

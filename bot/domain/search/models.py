@@ -106,7 +106,8 @@ class SearchResult:
     """The answer to a search.
 
     ``suggestion`` is the query with misspelt words corrected ("did you mean"), or None. ``corrected``
-    is True when the corrections were used to find ``hits``, so the reply can say "showing results for".
+    is True when the corrections were used to find the ``hits`` (there are some), so the reply can say
+    "showing results for"; with a suggestion but no hits, offer it as "did you mean".
     """
 
     query: str

@@ -1,0 +1,297 @@
+"""The search engine on a real SQLite file with the real migrations: indexing, scoping, matching, robustness."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.db.database import Database
+from bot.db.repos.knowledge import KnowledgeRepo
+from bot.domain.search.engine import SearchEngine
+from bot.domain.search.glossary import Glossary
+from bot.domain.search.importer import import_documents
+from bot.domain.search.models import NewDocument, SearchResult
+from bot.errors import Invalid
+
+GLOSSARY = Glossary.from_data(
+    {
+        "concept": [
+            {"id": "copyright", "nl": ["auteursrecht"], "en": ["copyright"]},
+            {"id": "image-bank", "nl": ["beeldbank", "fotodatabase"], "en": ["image bank"]},
+            {"id": "creative-commons", "en": ["creative commons"], "abbr": ["cc"]},
+        ]
+    }
+)
+GUILD_A, GUILD_B = 111, 222
+
+
+def doc(key: str, title: str, body: str, *, guild_id: int = 0, **extra: object) -> NewDocument:
+    fields: dict[str, object] = {"source": "faq", "kind": "faq", "lang": "nl", "tags": ()} | extra
+    return NewDocument(guild_id=guild_id, source_key=key, title=title, body=body, **fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def repo(db: Database) -> KnowledgeRepo:
+    return KnowledgeRepo(db)
+
+
+@pytest.fixture
+def engine(repo: KnowledgeRepo, clock: FixedClock) -> SearchEngine:
+    return SearchEngine(repo, clock, GLOSSARY)
+
+
+def keys(result: SearchResult) -> list[str]:
+    return [hit.document.source_key for hit in result.hits]
+
+
+async def test_indexed_document_is_found_with_an_excerpt(engine: SearchEngine) -> None:
+    """A document can be found by words from its body, and the hit carries the matching sentence."""
+    await engine.index(doc("1", "Back-ups", "Iets anders. Maak drie kopieën op twee media. Slot."))
+    await engine.index(doc("2", "Iets anders", "Over subsidies."))
+    result = await engine.search(0, "kopieën media")
+    assert keys(result) == ["1"]
+    assert result.hits[0].excerpt.startswith("Maak drie kopieën")
+    assert result.hits[0].score > 0
+    assert result.suggestion is None
+    assert not result.corrected
+
+
+async def test_indexing_twice_changes_nothing(engine: SearchEngine, repo: KnowledgeRepo) -> None:
+    """Upsert is idempotent by (guild, source, key): same id, one row, vocabulary counted once."""
+    first = await engine.index(doc("1", "Beeldbank", "Een beeldbank opzetten"))
+    again = await engine.index_many([doc("1", "Beeldbank", "Een beeldbank opzetten")])
+    assert again.ids == (first,)
+    assert again.changed == 0
+    assert await engine.count() == 1
+    assert (await repo.term_counts(0, ["beeldbank", ""])) == {"beeldbank": 1, "": 1}
+
+
+async def test_updating_a_document_replaces_its_words(engine: SearchEngine, repo: KnowledgeRepo) -> None:
+    """After an update the old words no longer find it, the new ones do, and the counts follow."""
+    first = await engine.index(doc("1", "Titel", "Over fotografie"))
+    second = await engine.index(doc("1", "Titel", "Over archivering"))
+    assert first == second
+    assert keys(await engine.search(0, "fotografie")) == []
+    assert keys(await engine.search(0, "archivering")) == ["1"]
+    assert "fotografie" not in await repo.term_counts(0, ["fotografie"])
+
+
+async def test_removed_document_is_gone(engine: SearchEngine, repo: KnowledgeRepo) -> None:
+    """Removing deletes the document, its index entries and its vocabulary; removing again is False."""
+    await engine.index(doc("1", "Beeldbank", "Een beeldbank opzetten"))
+    assert await engine.remove(0, "faq", "1")
+    assert not await engine.remove(0, "faq", "1")
+    assert keys(await engine.search(0, "beeldbank")) == []
+    assert await repo.term_counts(0, ["beeldbank", ""]) == {}
+    assert await engine.count() == 0
+
+
+async def test_guilds_see_their_own_and_shared_documents_only(engine: SearchEngine) -> None:
+    """Guild A never sees guild B's documents; both see the shared ones (guild 0)."""
+    await engine.index(doc("a", "Erfgoedbeleid van A", "erfgoedbeleid", guild_id=GUILD_A))
+    await engine.index(doc("b", "Erfgoedbeleid van B", "erfgoedbeleid", guild_id=GUILD_B))
+    await engine.index(doc("s", "Erfgoedbeleid voor iedereen", "erfgoedbeleid"))
+    assert sorted(keys(await engine.search(GUILD_A, "erfgoedbeleid"))) == ["a", "s"]
+    assert sorted(keys(await engine.search(GUILD_B, "erfgoedbeleid"))) == ["b", "s"]
+    assert keys(await engine.search(0, "erfgoedbeleid")) == ["s"]
+    assert await engine.count(GUILD_A) == 2
+
+
+async def test_suggestions_never_reveal_another_guilds_words(engine: SearchEngine) -> None:
+    """A misspelling is corrected only towards words the searching server can see."""
+    await engine.index(doc("b", "Geheimproject", "het vertrouwelijke geheimproject", guild_id=GUILD_B))
+    assert (await engine.search(GUILD_B, "geheimprojetc")).suggestion == "geheimproject"
+    result = await engine.search(GUILD_A, "geheimprojetc")
+    assert result.suggestion is None
+    assert result.hits == []
+
+
+async def test_cross_lingual_match_through_the_glossary(engine: SearchEngine) -> None:
+    """An English query finds a Dutch document through a glossary pair, and an abbreviation its full form."""
+    await engine.index(doc("nl", "Hoe lang duurt het auteursrecht?", "Tot zeventig jaar na de dood van de maker."))
+    await engine.index(doc("cc", "Licenties kiezen", "Kies een Creative Commons licentie."))
+    assert keys(await engine.search(0, "copyright", lang="en")) == ["nl"]
+    assert keys(await engine.search(0, "CC")) == ["cc"]
+    assert keys(await engine.search(0, "shared image bank")) == []
+    await engine.index(doc("bb", "Samen een fotodatabase", "Twee archieven delen een fotodatabase."))
+    assert keys(await engine.search(0, "shared image bank")) == ["bb"]
+
+
+async def test_real_glossary_links_abbreviations(repo: KnowledgeRepo, clock: FixedClock) -> None:
+    """With the shipped glossary, AVG finds a document about the GDPR."""
+    engine = SearchEngine(repo, clock, Glossary.load())
+    await engine.index(doc("g", "Consent for newsletters", "Under the GDPR you need consent.", lang="en"))
+    assert keys(await engine.search(0, "AVG nieuwsbrief")) == ["g"]
+
+
+async def test_typo_is_corrected_and_suggested(engine: SearchEngine) -> None:
+    """Misspelt words are corrected from the index's own vocabulary, and the corrected query is offered."""
+    await engine.index(doc("1", "Creative Commons kiezen", "Welke creative commons licentie past bij je collectie?"))
+    result = await engine.search(0, "creatve comons licentie")
+    assert keys(result) == ["1"]
+    assert result.corrected
+    assert result.suggestion == "creative commons licentie"
+
+
+async def test_morphology_compounds_and_accents(engine: SearchEngine) -> None:
+    """Inflections, Dutch compounds and accents do not stand in the way."""
+    await engine.index(doc("1", "Subsidie voor digitalisering", "Projecten voor digitalisering van erfgoed."))
+    await engine.index(doc("2", "Financiële verantwoording", "De penvoerder doet de verantwoording."))
+    assert keys(await engine.search(0, "digitaliseringsprojecten")) == ["1"]
+    assert keys(await engine.search(0, "digitaliseren")) == ["1"]
+    assert keys(await engine.search(0, "financiele verantwoording")) == ["2"]
+
+
+HOSTILE = [
+    "",
+    "   ",
+    '"unterminated',
+    "NEAR(beeldbank archief, 3) AND NOT OR",
+    "index_title:beeldbank OR index_body:* ^beeld",
+    "{index_title index_body}: (a OR b)",
+    "beeldbank* - archief + x ( ) [ ] ; -- ' \" \\",
+    "\x00\x01\x1f\x7f beeldbank",
+    "🎉🔥 beeldbank 🎉",
+    "'; DROP TABLE knowledge_documents; --",
+    "beeldbank " + "x" * 10_000,
+    "archief " * 2_000,
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+async def test_any_input_returns_normally(engine: SearchEngine, query: str) -> None:
+    """Search syntax, quotes, control characters, emoji, empty and huge input never make a search fail."""
+    await engine.index(doc("1", "Beeldbank van het archief", "Een beeldbank voor het archief."))
+    result = await engine.search(0, query)
+    assert isinstance(result, SearchResult)
+    assert len(result.query) <= 500
+    if "beeldbank" in query or "archief" in query:
+        assert keys(result) == ["1"]
+    assert await engine.count() == 1
+
+
+async def test_empty_query_finds_nothing(engine: SearchEngine) -> None:
+    """An empty or stop-word-only query returns no hits and no suggestion."""
+    await engine.index(doc("1", "De beeldbank", "Het archief"))
+    for query in ("", "de het een", "?!"):
+        result = await engine.search(0, query)
+        assert result.hits == []
+        assert result.suggestion is None
+
+
+async def test_boosts_change_the_order(engine: SearchEngine, repo: KnowledgeRepo) -> None:
+    """Featured documents rank above otherwise equal ones; many helpful votes lift a document further."""
+    first = await engine.index(doc("1", "Beeldbank opzetten", "Een beeldbank opzetten."))
+    await engine.index(doc("2", "Beeldbank opzetten", "Een beeldbank opzetten."))
+    assert keys(await engine.search(0, "beeldbank")) == ["1", "2"]
+    await engine.index(doc("2", "Beeldbank opzetten", "Een beeldbank opzetten.", featured=True))
+    assert keys(await engine.search(0, "beeldbank")) == ["2", "1"]
+    for _ in range(10):
+        assert await engine.record_feedback(first, helpful=True)
+    assert keys(await engine.search(0, "beeldbank")) == ["1", "2"]
+    assert not await engine.record_feedback(999_999, helpful=False)
+
+
+async def test_featuring_and_withdrawn_votes(engine: SearchEngine) -> None:
+    """A moderator can feature a stored document; a withdrawn vote never makes a counter negative."""
+    await engine.index(doc("1", "Beeldbank opzetten", "Een beeldbank opzetten."))
+    second = await engine.index(doc("2", "Beeldbank opzetten", "Een beeldbank opzetten."))
+    assert await engine.set_featured(second, True)
+    assert keys(await engine.search(0, "beeldbank")) == ["2", "1"]
+    assert await engine.record_feedback(second, helpful=False, delta=-1)
+    stored = await engine.get(second)
+    assert stored is not None
+    assert (stored.featured, stored.unhelpful) == (True, 0)
+    assert not await engine.set_featured(999_999, True)
+
+
+async def test_solved_threads_rank_above_unsolved_ones(engine: SearchEngine) -> None:
+    """An unsolved forum thread yields to a solved one with the same text."""
+    base = {"kind": "solved_thread", "source": "thread"}
+    await engine.index(doc("1", "Beeldbank kiezen", "Welke beeldbank?", **base))
+    await engine.index(doc("2", "Beeldbank kiezen", "Welke beeldbank?", solved=True, **base))
+    assert keys(await engine.search(0, "beeldbank")) == ["2", "1"]
+
+
+async def test_limit_is_respected(engine: SearchEngine) -> None:
+    """No more hits than asked for, and at least one is always allowed."""
+    await engine.index_many([doc(str(i), f"Beeldbank {i}", "Over de beeldbank.") for i in range(15)])
+    assert len((await engine.search(0, "beeldbank")).hits) == 10
+    assert len((await engine.search(0, "beeldbank", limit=3)).hits) == 3
+    assert len((await engine.search(0, "beeldbank", limit=0)).hits) == 1
+
+
+async def test_searches_are_logged_for_moderators(engine: SearchEngine, repo: KnowledgeRepo, clock: FixedClock) -> None:
+    """Every search is logged with its result count; the ones without results can be listed."""
+    await engine.index(doc("1", "Beeldbank", "Een beeldbank."))
+    await engine.search(GUILD_A, "beeldbank")
+    await engine.search(GUILD_A, "blockchain")
+    await engine.search(GUILD_A, "Blockchain")
+    await engine.search(GUILD_B, "kunstmatige intelligentie")
+    assert await repo.unanswered_searches(GUILD_A, clock.now() - timedelta(days=1)) == [("blockchain", 2)]
+    clock.advance(timedelta(days=400))
+    assert await repo.purge_search_log(clock.now() - timedelta(days=365)) == 4
+
+
+async def test_invalid_documents_are_refused(engine: SearchEngine) -> None:
+    """Unknown sources and kinds, and missing titles, raise Invalid before anything is stored."""
+    with pytest.raises(Invalid):
+        await engine.index(NewDocument(0, "wiki", "1", "faq", "Titel", "Tekst"))
+    with pytest.raises(Invalid):
+        await engine.index(NewDocument(0, "faq", "1", "blog", "Titel", "Tekst"))
+    with pytest.raises(Invalid):
+        await engine.index(NewDocument(0, "faq", "1", "faq", "  ", "Tekst"))
+    assert await engine.count() == 0
+
+
+CORPUS = [
+    {"id": "d1", "kind": "faq", "lang": "nl", "theme": "skills", "title": "Wat is een e-depot?",
+     "body": "Een e-depot bewaart digitale bestanden duurzaam.", "tags": ["e-depot"], "url": None},
+    {"id": "d2", "kind": "solved_thread", "lang": "en", "theme": "skills", "title": "Backups",
+     "body": "Keep three copies.\n\nUse two media.", "tags": ["backup", "storage"], "url": "https://example.org"},
+]  # fmt: skip
+
+
+async def test_import_is_idempotent_by_id(engine: SearchEngine) -> None:
+    """Importing the corpus format twice adds nothing; changed entries are updated in place."""
+    first = await import_documents(engine, CORPUS)
+    assert (first.imported, first.changed) == (2, 2)
+    again = await import_documents(engine, CORPUS)
+    assert (again.imported, again.changed, again.ids) == (2, 0, first.ids)
+    edited = [CORPUS[0], {**CORPUS[1], "title": "Backups and copies"}]
+    assert (await import_documents(engine, edited)).changed == 1
+    hit = (await engine.search(0, "e-depot")).hits[0].document
+    assert (hit.source, hit.source_key, hit.guild_id, hit.tags) == ("import", "d1", 0, ("e-depot",))
+    thread = (await engine.search(0, "copies")).hits[0].document
+    assert thread.solved
+    assert thread.url == "https://example.org"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [{"kind": "faq", "title": "x"}, {"id": "x", "kind": "blog", "title": "x"}, {"id": "x", "kind": "faq", "title": ""}],
+)
+async def test_import_refuses_bad_entries(engine: SearchEngine, entry: dict[str, object]) -> None:
+    """A bad entry stops the whole import before anything is stored."""
+    with pytest.raises(Invalid):
+        await import_documents(engine, [CORPUS[0], entry])
+    assert await engine.count() == 0
+
+
+async def test_import_refuses_duplicate_ids(engine: SearchEngine) -> None:
+    """The same id twice in one file is an error."""
+    with pytest.raises(Invalid, match="duplicate"):
+        await import_documents(engine, [CORPUS[0], CORPUS[0]])
+
+
+async def test_reindex_after_a_glossary_change(repo: KnowledgeRepo, clock: FixedClock) -> None:
+    """Documents analysed with another glossary are re-analysed once, then found through the new one."""
+    old = SearchEngine(repo, clock, Glossary.empty())
+    await old.index(doc("1", "Beeldbank", "Een beeldbank voor foto's."))
+    assert keys(await old.search(0, "image bank")) == []
+    new = SearchEngine(repo, clock, GLOSSARY)
+    assert await new.reindex_stale() == 1
+    assert await new.reindex_stale() == 0
+    assert keys(await new.search(0, "image bank")) == ["1"]
