@@ -1,10 +1,11 @@
 """/ask latency through the wire: the real bot against the fake Discord, with the evaluation corpus indexed.
 
-Usage: python bench/ask_latency.py [--queries N] [--corpus PATH]
+Usage: python bench/ask_latency.py [--queries N] [--corpus PATH] [--documents N]
 
 Starts the fake Discord and the real bot (production composition root, temporary database), imports
-the search-eval corpus, then sends N /ask interactions one after another and prints the p50/p95/max
-time from the interaction reaching the gateway to the bot's callback reaching the fake's REST API.
+the search-eval corpus (plus, with --documents, that many seeded synthetic documents from
+bench/search_speed.py's generator), then sends N /ask interactions one after another and prints the
+p50/p95/max time from sending the interaction to the bot's answer reaching the fake's REST API.
 """
 
 from __future__ import annotations
@@ -34,9 +35,25 @@ from tests.fakediscord.plugin import start_client  # noqa: E402
 DEFAULT_CORPUS = ROOT.parent / "shared" / "search-eval"
 
 
-async def main(queries: int, corpus_dir: Path) -> None:
+def synthetic(corpus_dir: Path, count: int) -> list[dict[str, object]]:
+    """Seeded Dutch/English filler documents, made the same way as in bench/search_speed.py."""
+    import random
+    import tomllib
+
+    from bench.search_speed import generate_corpus
+    from bot.domain.search.glossary import DEFAULT_GLOSSARY_PATH
+
+    data = tomllib.loads(DEFAULT_GLOSSARY_PATH.read_text(encoding="utf-8"))
+    terms = {lang: sorted({t for c in data["concept"] for t in c.get(lang, [])}) for lang in ("nl", "en")}
+    eval_docs = json.loads((corpus_dir / "corpus.json").read_text(encoding="utf-8"))
+    return [dict(d, id=f"s{d['id']}") for d in generate_corpus(eval_docs, terms, count, random.Random(20261123))]
+
+
+async def main(queries: int, corpus_dir: Path, documents: int) -> None:
     """Run the benchmark and print the figures."""
     docs = json.loads((corpus_dir / "corpus.json").read_text(encoding="utf-8"))
+    if documents:
+        docs += synthetic(corpus_dir, documents)
     questions = [q["query"] for q in json.loads((corpus_dir / "queries.json").read_text(encoding="utf-8"))]
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     fake = await FakeDiscord(timeout=10).start()
@@ -75,5 +92,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--documents", type=int, default=0, help="add this many synthetic documents")
     args = parser.parse_args()
-    asyncio.run(main(args.queries, args.corpus))
+    asyncio.run(main(args.queries, args.corpus, args.documents))

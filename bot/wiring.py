@@ -43,9 +43,7 @@ async def running_app(
         if applied:
             log.info("Database %s migrated to version %d", settings.database_path, applied[-1])
         services = build_services(db, clock or SystemClock())
-        reindexed = await services.search.reindex_stale()
-        if reindexed:
-            log.info("Re-analysed %d knowledge documents (the glossary or analyser changed)", reindexed)
+        await services.search.reindex_stale()  # after a glossary or analyser change; one query otherwise
         bot = SteunpuntBot(settings=settings, services=services, i18n=i18n, **bot_options)
         async with bot:
             yield bot

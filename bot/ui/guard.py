@@ -7,11 +7,19 @@ discord.py only logs exceptions raised in DynamicItem callbacks; persistent butt
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.interaction_errors import handle_interaction_error
+
+if TYPE_CHECKING:
+    from bot.app import SteunpuntBot
+
+
+def client_of(interaction: discord.Interaction[Any]) -> SteunpuntBot:
+    """The bot behind an interaction (DynamicItems are built by discord.py, so they cannot be given it)."""
+    return interaction.client  # type: ignore[no-any-return]
 
 
 async def guarded(interaction: discord.Interaction[Any], action: Callable[[], Awaitable[None]]) -> None:

@@ -9,14 +9,10 @@ import discord
 
 from bot.errors import Forbidden
 from bot.permissions import ensure_moderator, member_is_moderator
-from bot.ui.guard import guarded
+from bot.ui.guard import client_of, guarded
 
 if TYPE_CHECKING:
-    from bot.app import SteunpuntBot
-
-
-def _bot(interaction: discord.Interaction[Any]) -> SteunpuntBot:
-    return interaction.client  # type: ignore[no-any-return]
+    pass
 
 
 class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"qa:fb:(?P<search>\d+):(?P<doc>\d+|x)"):
@@ -42,7 +38,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
         """Store the verdict and thank the member; after "not useful", offer the help forum."""
 
         async def run() -> None:
-            bot = _bot(interaction)
+            bot = client_of(interaction)
             if interaction.guild_id is None:
                 return
             locale = await bot.locale_for(interaction)
@@ -83,7 +79,7 @@ class PostToForumButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
         from cogs.qa._modals import AskForumModal
 
         async def run() -> None:
-            bot = _bot(interaction)
+            bot = client_of(interaction)
             if interaction.guild_id is None:
                 return
             locale = await bot.locale_for(interaction)
@@ -113,7 +109,7 @@ class DismissButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"q
         """Delete the suggestion message, if this member may."""
 
         async def run() -> None:
-            bot = _bot(interaction)
+            bot = client_of(interaction)
             if interaction.guild_id is None:
                 return
             is_mod = await member_is_moderator(bot, interaction)
@@ -149,7 +145,7 @@ class PromoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"q
         from cogs.qa._modals import FaqModal
 
         async def run() -> None:
-            bot = _bot(interaction)
+            bot = client_of(interaction)
             await ensure_moderator(bot, interaction)
             assert interaction.guild_id is not None
             locale = await bot.locale_for(interaction)

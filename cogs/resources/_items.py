@@ -9,15 +9,11 @@ import discord
 
 from bot.permissions import ensure_moderator
 from bot.render.resources import resource_embed
-from bot.ui.guard import guarded
+from bot.ui.guard import client_of, guarded
 
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
     from bot.domain.resources import Resource
-
-
-def _bot(interaction: discord.Interaction[Any]) -> SteunpuntBot:
-    return interaction.client  # type: ignore[no-any-return]
 
 
 def queue_card_view(bot: SteunpuntBot, resource_id: int, locale: str) -> discord.ui.View:
@@ -32,7 +28,7 @@ def queue_card_view(bot: SteunpuntBot, resource_id: int, locale: str) -> discord
 
 async def close_card(interaction: discord.Interaction[Any], resource: Resource, locale: str) -> None:
     """Show the decision on the queue card and remove its buttons."""
-    embed = resource_embed(resource, _bot(interaction).i18n, locale, for_moderators=True)
+    embed = resource_embed(resource, client_of(interaction).i18n, locale, for_moderators=True)
     await interaction.response.edit_message(embed=embed, view=None)
 
 
@@ -66,7 +62,7 @@ class ReviewButton(
         from cogs.resources._modals import DecisionModal
 
         async def run() -> None:
-            bot = _bot(interaction)
+            bot = client_of(interaction)
             await ensure_moderator(bot, interaction)
             assert interaction.guild_id is not None
             locale = await bot.locale_for(interaction)
@@ -100,7 +96,7 @@ class HelpfulButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"r
         """Count the vote and thank the member."""
 
         async def run() -> None:
-            bot = _bot(interaction)
+            bot = client_of(interaction)
             if interaction.guild_id is None:
                 return
             locale = await bot.locale_for(interaction)

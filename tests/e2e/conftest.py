@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -25,11 +27,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+Launcher = Callable[..., AbstractAsyncContextManager[SteunpuntBot]]
+
+
 @pytest.fixture
-async def steunpunt(
-    fake_discord: FakeDiscord, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[FakeDiscord, SteunpuntBot]]:
-    """(fake, bot): the real bot, started, ready, with its commands registered with the fake."""
+def launch(fake_discord: FakeDiscord, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> Launcher:
+    """Start the real bot against the fake, as often as a test wants (a restart keeps the same database).
+
+    ``async with launch() as bot:`` builds the bot from the production composition root, starts it and
+    waits until it is ready; leaving the block stops it cleanly.
+    """
     # running_app points discord.py at the fake for good; monkeypatch puts the real URLs back afterwards.
     monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
     monkeypatch.setattr(
@@ -40,9 +47,21 @@ async def steunpunt(
         discord_api_base_url=fake_discord.api_base,
         discord_gateway_url=fake_discord.gateway_url,
     )
-    async with (
-        running_app(settings, clock=clock, auto_sync=False, guild_ready_timeout=0.05) as bot,
-        start_client(bot, fake_discord, token=settings.discord_token),
-    ):
+
+    @asynccontextmanager
+    async def start(**options: Any) -> AsyncIterator[SteunpuntBot]:
+        async with (
+            running_app(settings, clock=clock, guild_ready_timeout=0.05, **options) as bot,
+            start_client(bot, fake_discord, token=settings.discord_token),
+        ):
+            yield bot
+
+    return start
+
+
+@pytest.fixture
+async def steunpunt(fake_discord: FakeDiscord, launch: Launcher) -> AsyncIterator[tuple[FakeDiscord, SteunpuntBot]]:
+    """(fake, bot): the real bot, started, ready, with its commands registered with the fake."""
+    async with launch(auto_sync=False) as bot:
         await bot.sync_commands(guild_id=None)
         yield fake_discord, bot

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
-
-import discord
-import pytest
 
 from bot.app import SteunpuntBot
 from bot.clock import FixedClock
-from bot.config import Settings
 from bot.domain.resources import make_draft
-from bot.wiring import running_app
+from tests.e2e.conftest import Launcher
 from tests.fakediscord import FakeDiscord, FakeMember
-from tests.fakediscord.plugin import start_client
 
 Env = tuple[FakeDiscord, SteunpuntBot]
 
@@ -98,22 +92,13 @@ async def test_hostile_title_is_harmless(steunpunt: Env) -> None:
         assert "@everyone" not in wire.replace("@\\u200beveryone", "")
 
 
-async def test_queue_card_works_after_a_restart(
-    fake_discord: FakeDiscord, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_queue_card_works_after_a_restart(fake_discord: FakeDiscord, launch: Launcher) -> None:
     """A queue card posted before a restart is approved by its old Approve button after the restart."""
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    )
     fake = fake_discord
-    settings = Settings.for_tests(
-        database_path=tmp_path / "db.sqlite3", discord_api_base_url=fake.api_base, discord_gateway_url=fake.gateway_url
-    )
-    async with running_app(settings, clock=clock, guild_ready_timeout=0.05) as bot, start_client(bot, fake):
+    async with launch() as bot:
         await _configure(fake, bot)
         _, card = await _suggest(fake, fake.alice, "Cursus metadata", "https://example.org/metadata")
-    async with running_app(settings, clock=clock, guild_ready_timeout=0.05) as bot, start_client(bot, fake):
+    async with launch() as bot:
         approve = next(c for c in card.custom_ids if c.startswith("res:approve:"))
         result = await fake.click(card, approve, user=fake.moderator)
         assert result.type == 7

@@ -4,16 +4,12 @@ check, export/import, joining and leaving."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from bot.app import SteunpuntBot
-from bot.clock import FixedClock
-from bot.config import Settings
-from bot.wiring import running_app
+from tests.e2e.conftest import Launcher
 from tests.fakediscord import FakeDiscord, FakeFile, FakeMember, payloads
-from tests.fakediscord.plugin import start_client
 from tests.fakediscord.state import Overwrite
 
 SEND_MESSAGES = 1 << 11
@@ -46,31 +42,17 @@ async def _run_wizard(fake: FakeDiscord, admin: FakeMember, language: str) -> No
 
 @pytest.mark.parametrize(("locale", "title_word"), [("nl", "Instellen"), ("en-GB", "Setup")])
 async def test_admin_completes_setup_and_it_survives_a_restart(
-    fake_discord: FakeDiscord,
-    tmp_path: Path,
-    clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
-    locale: str,
-    title_word: str,
+    fake_discord: FakeDiscord, launch: Launcher, locale: str, title_word: str
 ) -> None:
     """An admin walks through every step in their language; a restarted bot reads the same settings."""
-    import discord
-
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    )
     fake = fake_discord
     admin = fake.world.owner
     admin.user.locale = locale
-    settings = Settings.for_tests(
-        database_path=tmp_path / "db.sqlite3", discord_api_base_url=fake.api_base, discord_gateway_url=fake.gateway_url
-    )
-    async with running_app(settings, clock=clock, guild_ready_timeout=0.05) as bot, start_client(bot, fake):
+    async with launch():
         first = await fake.slash("setup start", user=admin)
         assert title_word in first.message.embeds[0]["title"]
         await _run_wizard(fake, admin, "en" if locale != "nl" else "nl")
-    async with running_app(settings, clock=clock, guild_ready_timeout=0.05) as bot, start_client(bot, fake):
+    async with launch() as bot:
         stored = await bot.services.guild_settings.get(fake.guild.id)
         assert stored.locale == ("nl" if locale == "nl" else "en")
         assert stored.timezone == "Europe/Brussels"
@@ -120,23 +102,12 @@ async def test_wizard_clicks_by_a_non_manager_are_refused(steunpunt: tuple[FakeD
     assert (await bot.services.guild_settings.get(fake.guild.id)).locale is None
 
 
-async def test_permission_check_names_channel_and_permission(
-    fake_discord: FakeDiscord, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_permission_check_names_channel_and_permission(fake_discord: FakeDiscord, launch: Launcher) -> None:
     """A deny overwrite on Send Messages in the digest channel is named by /setup check and at start-up."""
-    import discord
-
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    )
     fake = fake_discord
     digest = fake.world.general
     bot_role = next(r for r in fake.guild.roles.values() if r.managed)
-    settings = Settings.for_tests(
-        database_path=tmp_path / "db.sqlite3", discord_api_base_url=fake.api_base, discord_gateway_url=fake.gateway_url
-    )
-    async with running_app(settings, clock=clock, guild_ready_timeout=0.05) as bot, start_client(bot, fake):
+    async with launch() as bot:
         await bot.services.guild_settings.update(
             fake.guild.id, digest_channel_id=digest.id, moderator_channel_id=fake.world.moderators.id
         )
@@ -152,7 +123,7 @@ async def test_permission_check_names_channel_and_permission(
     assert f"<#{digest.id}>" in text
     assert "Send Messages" in text
     # Start-up: a fresh process sees the overwrite in GUILD_CREATE and tells the moderators once.
-    async with running_app(settings, clock=clock, guild_ready_timeout=0.05) as bot, start_client(bot, fake):
+    async with launch():
         report = await fake.wait_until(
             lambda: next(
                 (m for m in fake.messages(fake.world.moderators) if "Berichten versturen" in m.embed_text), None
@@ -161,8 +132,8 @@ async def test_permission_check_names_channel_and_permission(
         )
         assert f"<#{digest.id}>" in report.embed_text
         assert report.pings == []
-    async with running_app(settings, clock=clock, guild_ready_timeout=0.05) as bot, start_client(bot, fake):
-        await bot.wait_until_ready()
+    async with launch():
+        pass
     reports = [m for m in fake.messages(fake.world.moderators) if "Berichten versturen" in m.embed_text]
     assert len(reports) == 1  # the same problem is not reported again on the next start
 

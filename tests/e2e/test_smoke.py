@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import discord
-import pytest
-
 from bot.app import SteunpuntBot
-from bot.clock import FixedClock
-from bot.config import Settings
-from bot.wiring import running_app
+from tests.e2e.conftest import Launcher
 from tests.fakediscord import FakeDiscord
-from tests.fakediscord.plugin import start_client
 
 
 async def test_help_answers_in_the_members_language(steunpunt: tuple[FakeDiscord, SteunpuntBot]) -> None:
@@ -34,24 +26,15 @@ async def test_commands_are_registered_with_valid_localizations(steunpunt: tuple
     assert set(help_command.get("description_localizations") or {}) <= {"nl", "en-US", "en-GB"}
 
 
-async def test_commands_sync_only_when_the_tree_changes(
-    fake_discord: FakeDiscord, tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_commands_sync_only_when_the_tree_changes(fake_discord: FakeDiscord, launch: Launcher) -> None:
     """The first start syncs; a restart with the same commands does not; a changed tree syncs again."""
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    )
     fake = fake_discord
-    settings = Settings.for_tests(
-        database_path=tmp_path / "db.sqlite3", discord_api_base_url=fake.api_base, discord_gateway_url=fake.gateway_url
-    )
     for _ in range(2):
-        async with running_app(settings, clock=clock, guild_ready_timeout=0.05) as bot, start_client(bot, fake):
-            await bot.wait_until_ready()
+        async with launch():
+            pass
     assert len(fake.requests_to("PUT", r"/applications/\d+/commands$")) == 1
-    async with running_app(settings, clock=clock, guild_ready_timeout=0.05) as bot:
+    async with launch() as bot:
         await bot.services.system.record_sync(None, "hash of an older command tree")  # as after an upgrade
-        async with start_client(bot, fake):
-            await bot.wait_until_ready()
+    async with launch():
+        pass
     assert len(fake.requests_to("PUT", r"/applications/\d+/commands$")) == 2
