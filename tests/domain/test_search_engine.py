@@ -295,3 +295,15 @@ async def test_reindex_after_a_glossary_change(repo: KnowledgeRepo, clock: Fixed
     assert await new.reindex_stale() == 1
     assert await new.reindex_stale() == 0
     assert keys(await new.search(0, "image bank")) == ["1"]
+
+
+async def test_a_busy_server_cannot_crowd_out_a_small_one(repo: KnowledgeRepo, clock: FixedClock) -> None:
+    """When another server's documents fill the fast path's ranking window, the exact query still finds ours."""
+    engine = SearchEngine(repo, clock, Glossary.empty(), candidates=3)
+    busy = [
+        NewDocument(1, "faq", f"b{i}", "faq", f"Depot depot depot {i}", "Depot klimaat depot depot.") for i in range(30)
+    ]
+    await engine.index_many(busy)
+    await engine.index(NewDocument(2, "faq", "mine", "faq", "Ons eigen depot", "Een korte tekst over het depot."))
+    result = await engine.search(2, "depot", limit=3)
+    assert [hit.document.source_key for hit in result.hits] == ["mine"]

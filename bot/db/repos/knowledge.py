@@ -108,7 +108,23 @@ _TYPO_CANDIDATES = """
     WHERE k.key IN (SELECT value FROM json_each(:keys)) AND t.doc_count > 0
     GROUP BY k.term"""
 
-_CANDIDATES = """
+_CANDIDATES_FAST = """
+    WITH top AS (
+        SELECT rowid AS id, bm25(knowledge_fts, :w_title, :w_tags, :w_body) AS rank
+        FROM knowledge_fts
+        WHERE knowledge_fts MATCH :match
+        ORDER BY rank
+        LIMIT :overfetch
+    )
+    SELECT d.id, d.guild_id, d.source, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url,
+           d.solved, d.featured, d.helpful, d.unhelpful, d.created_at, d.updated_at,
+           d.index_title, d.index_tags, d.index_body
+    FROM top JOIN knowledge_documents AS d ON d.id = top.id
+    WHERE d.guild_id IN (:guild_id, :shared)
+    ORDER BY top.rank
+    LIMIT :limit"""
+
+_CANDIDATES_EXACT = """
     WITH top AS (
         SELECT f.rowid AS id, bm25(knowledge_fts, :w_title, :w_tags, :w_body) AS rank
         FROM knowledge_fts AS f
@@ -122,6 +138,10 @@ _CANDIDATES = """
            d.index_title, d.index_tags, d.index_body
     FROM top JOIN knowledge_documents AS d ON d.id = top.id
     ORDER BY top.rank"""
+
+OVERFETCH = 4
+"""The fast path ranks this many times ``limit`` documents of every server, then keeps the searching
+server's (and the shared) ones; only if too few remain does the exact, per-row-filtered query run."""
 
 _FEEDBACK_HELPFUL = """
     UPDATE knowledge_documents SET helpful = max(0, helpful + :delta) WHERE id = :id"""
@@ -248,7 +268,9 @@ class KnowledgeRepo:
     async def candidates(
         self, guild_id: int, match: str, limit: int, weights: tuple[float, float, float]
     ) -> list[Candidate]:
-        """The best ``limit`` documents for an FTS5 MATCH expression, by bm25 with column weights.
+        """The best ``limit`` documents of this server (and the shared ones) for an FTS5 MATCH expression.
+
+        Ranked by bm25 with column weights.
 
         ``match`` must be built by the engine from analysed terms only (quoted, joined with OR).
         """
@@ -257,11 +279,15 @@ class KnowledgeRepo:
             "guild_id": guild_id,
             "shared": SHARED_GUILD,
             "limit": limit,
+            "overfetch": limit * OVERFETCH,
             "w_title": weights[0],
             "w_tags": weights[1],
             "w_body": weights[2],
         }
-        rows = await self._db.fetch_all(_CANDIDATES, params)
+        # Ranking the FTS table alone is ~2.5x faster than joining every match to filter by server.
+        rows = await self._db.fetch_all(_CANDIDATES_FAST, params)
+        if len(rows) < limit:  # few matches, or other servers' documents crowded the top: be exact
+            rows = await self._db.fetch_all(_CANDIDATES_EXACT, params)
         return [Candidate(_to_document(r), r["index_title"], r["index_tags"], r["index_body"]) for r in rows]
 
     async def record_feedback(self, doc_id: int, *, helpful: bool, delta: int = 1) -> bool:
