@@ -9,7 +9,14 @@ import discord
 
 from bot.domain.system import About
 from bot.i18n import I18n
-from bot.render.common import Colours, add_field_within_limits, format_bytes, format_duration, truncate
+from bot.render.common import (
+    FIELD_VALUE_MAX,
+    Colours,
+    add_field_within_limits,
+    format_bytes,
+    format_duration,
+    truncate,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +37,29 @@ def help_embed(
     for theme in themes:
         entries = sections.get(theme, ())
         title = i18n.t("theme.general", locale) if theme == "general" else i18n.t(f"theme.{theme}.name", locale)
-        if entries:
-            value = "\n".join(f"`/{e.path}` — {e.description}" for e in entries)
-        else:
+        if not entries:
             value = i18n.t(f"theme.{theme}.description", locale) + "\n*" + i18n.t("help.no_commands", locale) + "*"
-        add_field_within_limits(embed, title, value)
+            add_field_within_limits(embed, title, value)
+            continue
+        for part, chunk in enumerate(chunk_lines([f"`/{e.path}` — {e.description}" for e in entries], FIELD_VALUE_MAX)):
+            add_field_within_limits(embed, title if part == 0 else f"{title} ({part + 1})", chunk)
     embed.set_footer(text=truncate(i18n.t("help.footer", locale), 2048))
     return embed
+
+
+def chunk_lines(lines: Sequence[str], limit: int) -> list[str]:
+    """Join lines into as few blocks of at most ``limit`` characters as possible (a line never splits)."""
+    blocks: list[str] = []
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit and current:
+            blocks.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        blocks.append(current)
+    return blocks
 
 
 def about_embed(about: About, servers: int, latency_ms: int | None, i18n: I18n, locale: str) -> discord.Embed:
