@@ -71,21 +71,29 @@ async def main(queries: int, corpus_dir: Path, documents: int) -> None:
                 members = [fake.alice, fake.bob]
                 for warm in questions[:5]:
                     await fake.slash("ask", user=fake.alice, question=warm)
-                timings = []
+                timings, round_trips = [], []
                 for i in range(queries):
                     question = questions[i % len(questions)][:300]
                     started = time.perf_counter()
                     result = await fake.slash("ask", user=members[i % 2], question=question)
-                    timings.append((time.perf_counter() - started) * 1000)
+                    round_trips.append((time.perf_counter() - started) * 1000)
                     assert result.type == 4, result.errors
+                    answered = result.record.callbacks[0].received_at
+                    timings.append((answered - result.record.dispatched_at) * 1000)
     finally:
         await fake.stop()
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
-    timings.sort()
-    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
     print(f"/ask through the fake Discord: {len(timings)} interactions over a {len(docs)}-document index")
-    print(f"  p50 {statistics.median(timings):6.1f} ms   p95 {p95:6.1f} ms   max {timings[-1]:6.1f} ms")
-    print(f"  target p95 < 50 ms: {'met' if p95 < 50 else 'NOT met'}")
+    for label, values in (
+        ("answered (INTERACTION_CREATE sent → the bot's callback arrives)", timings),
+        ("test round trip (also the fake's own checks of the reply)", round_trips),
+    ):
+        values.sort()
+        p95 = values[max(0, round(0.95 * len(values)) - 1)]
+        print(f"  {label}")
+        print(f"    p50 {statistics.median(values):6.1f} ms   p95 {p95:6.1f} ms   max {values[-1]:6.1f} ms")
+    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
+    print(f"  target: answered in under 50 ms at p95: {'met' if p95 < 50 else 'NOT met'}")
 
 
 if __name__ == "__main__":

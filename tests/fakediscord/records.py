@@ -153,6 +153,8 @@ class CallbackRecord:
     status: int
     code: int | None = None
     response: dict[str, Any] | None = None
+    received_at: float = 0.0
+    """Loop time when the request arrived, before the fake checked it (for latency figures)."""
 
     @property
     def accepted(self) -> bool:

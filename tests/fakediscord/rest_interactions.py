@@ -55,6 +55,7 @@ def callback_problems(rec: InteractionRecord, body: Any, *, has_files: bool) -> 
 async def callback(request: web.Request) -> web.Response:
     """The initial response: 10062 when unknown or late, 40060 when already acknowledged."""
     fake = request.app[FAKE]
+    arrived = asyncio.get_running_loop().time()
     body, uploads = await read_body(request)
     iid = request.match_info["interaction_id"]
     rec = fake.state.interactions.get(int(iid)) if iid.isdigit() else None
@@ -62,7 +63,7 @@ async def callback(request: web.Request) -> web.Response:
         raise ApiError(404, 10062, "Unknown interaction")
     type_ = body.get("type") if isinstance(body, dict) else None
     data = (body.get("data") if isinstance(body, dict) else None) or {}
-    attempt = CallbackRecord(type_ if isinstance(type_, int) else -1, data or None, 400)
+    attempt = CallbackRecord(type_ if isinstance(type_, int) else -1, data or None, 400, received_at=arrived)
     rec.callbacks.append(attempt)
     try:
         if rec.acknowledged:
