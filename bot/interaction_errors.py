@@ -16,6 +16,7 @@ from discord import app_commands
 
 from bot.errors import DomainError
 from bot.i18n import I18n
+from bot.render.common import CONTENT_MAX, neutral, truncate
 
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
@@ -31,6 +32,9 @@ def unwrap(error: BaseException) -> BaseException:
     return original if isinstance(original, BaseException) and original is not error else error
 
 
+MAX_DETAILS = 10
+
+
 def new_reference() -> str:
     """A short error reference a member can quote to an admin (and that is in the log line)."""
     return secrets.token_hex(4).upper()
@@ -38,6 +42,7 @@ def new_reference() -> str:
 
 async def send_ephemeral(interaction: discord.Interaction[Any], content: str) -> None:
     """Reply ephemerally, whether or not the interaction was already acknowledged; never raises."""
+    content = truncate(content, CONTENT_MAX)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(content, ephemeral=True)
@@ -55,13 +60,18 @@ def error_text(i18n: I18n, error: DomainError, locale: str) -> str:
     """
 
     def one(err: DomainError) -> str:
-        params = dict(err.params)
+        params: dict[str, Any] = {}
         for name, value in err.params.items():
             if name.endswith("_key"):
                 params[name.removesuffix("_key")] = i18n.t(str(value), locale)
+            else:  # parameters can carry member text (a title, a file's field name): never markdown or pings
+                params[name] = neutral(value) if isinstance(value, str) else value
         return i18n.t(err.key, locale, **params)
 
-    return "\n".join([one(error), *(f"• {one(d)}" for d in error.details)])
+    lines = [one(error), *(f"• {one(d)}" for d in error.details[:MAX_DETAILS])]
+    if len(error.details) > MAX_DETAILS:
+        lines.append(i18n.t("errors.more", locale, count=len(error.details) - MAX_DETAILS))
+    return truncate("\n".join(lines), CONTENT_MAX)
 
 
 def _where(interaction: discord.Interaction[Any]) -> str:
@@ -78,9 +88,7 @@ async def handle_interaction_error(
     locale = await bot.locale_for(interaction)
     t = bot.i18n.t
     if isinstance(cause, DomainError):
-        text = "\n".join(
-            [t(cause.key, locale, **cause.params), *(f"• {t(d.key, locale, **d.params)}" for d in cause.details)]
-        )
+        text = error_text(bot.i18n, cause, locale)
     elif isinstance(cause, app_commands.CommandOnCooldown):
         text = t("errors.cooldown", locale, seconds=max(1, round(cause.retry_after)))
     elif isinstance(cause, app_commands.BotMissingPermissions):

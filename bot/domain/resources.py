@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,12 +171,28 @@ def normalise_url(raw: str) -> tuple[str, str]:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
     path = parts.path or "/"
     url = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
+    if len(url) > URL_MAX:  # normalising can lengthen it (percent-encoding)
+        raise Invalid("resources.invalid.too_long", field_key="resources.field.url", limit=URL_MAX)
+    if _is_private_host(host):
+        raise Invalid("resources.invalid.url")
     key_host = host.removeprefix("www.")
     key_path = path.rstrip("/") or "/"
     key = f"{key_host}{'' if port in (None, 80, 443) else f':{port}'}{key_path}"
     if query:
         key += "?" + urlencode(sorted(query))
     return url, key
+
+
+def _is_private_host(host: str) -> bool:
+    """Whether the host is loopback, private, link-local or reserved.
+
+    Such addresses are no resources, and the link checker must never be pointed at them.
+    """
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+    return not address.is_global
 
 
 def normalise_licence(raw: str | None) -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Final
+from urllib.parse import urlsplit
 
 import discord
 
@@ -43,16 +45,27 @@ def safe(text: str) -> str:
     return escaped.replace("](", "]\u200b(")
 
 
-def safe_link(label: str, url: str) -> str:
-    """A masked link whose text cannot pretend to be another URL.
+def neutral(text: str) -> str:
+    """Member text for places where markdown may stay (e.g. inside `code`).
 
-    Brackets and markdown in the label are escaped, and a label that itself looks like a link is
-    replaced by the real address.
+    No pings, no masked links, and no backtick that could end a code span.
+    """
+    return discord.utils.escape_mentions(text).replace("](", "]\u200b(").replace("`", "\u02cb")
+
+
+_LOOKS_LIKE_ADDRESS = re.compile(r"(://|www\.|\b[a-z0-9-]+\.[a-z]{2,}\b)", re.IGNORECASE)
+
+
+def safe_link(label: str, url: str) -> str:
+    """A masked link whose visible text can never be a different address from the one it opens.
+
+    A label that looks like an address (``paypal.com/signin``) is replaced by the real host; brackets,
+    markdown and mentions in the label are neutralised.
     """
     url = url.replace(")", "%29").replace(" ", "%20")
-    if "://" in label or "www." in label.lower():
-        label = url
-    label = discord.utils.escape_markdown(label).replace("[", "(").replace("]", ")")
+    if _LOOKS_LIKE_ADDRESS.search(label):
+        label = urlsplit(url).hostname or url
+    label = discord.utils.escape_mentions(discord.utils.escape_markdown(label)).replace("[", "(").replace("]", ")")
     return f"[{label}]({url})"
 
 

@@ -54,10 +54,10 @@ def answer_embed(question: str, result: SearchResult, guild_id: int | None, i18n
     else:
         notes.append(t("qa.ask.found", locale, count=len(result.hits)))
     embed.description = "\n".join(notes)
+    embed.set_footer(text=t("qa.ask.footer", locale))
     for index, hit in enumerate(result.hits, start=1):
         name, value = hit_field(hit, index, guild_id, i18n, locale)
         add_field_within_limits(embed, name, value)
-    embed.set_footer(text=t("qa.ask.footer", locale))
     return embed
 
 
@@ -93,13 +93,13 @@ def unanswered_embed(page: Page[HelpPost], guild_id: int, i18n: I18n, locale: st
     """One page of open help posts, oldest first."""
     t = i18n.t
     embed = discord.Embed(title=t("qa.unanswered.title", locale, total=page.total), colour=Colours.brand)
+    embed.set_footer(text=t("qa.page", locale, page=page.page + 1, pages=page.pages))
     if not page.items:
         embed.description = t("qa.unanswered.none", locale)
     for post in page.items:
         link = f"https://discord.com/channels/{guild_id}/{post.thread_id}"
         value = t("qa.unanswered.item", locale, link=link, date=post.created_at[:10])
         add_field_within_limits(embed, truncate(safe(post.title), 256), value)
-    embed.set_footer(text=t("qa.page", locale, page=page.page + 1, pages=page.pages))
     return embed
 
 

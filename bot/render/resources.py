@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import discord
 
 from bot.domain.qa_models import Page
@@ -18,6 +20,12 @@ STATUS_COLOURS = {
 }
 
 
+def link_value(url: str) -> str:
+    """The link field: the address itself as the visible text, shortened to its host when it is long."""
+    label = url if len(url) <= 200 else (urlsplit(url).hostname or "link")
+    return truncate(safe_link(label, url), 1024) if len(url) < 900 else (urlsplit(url).hostname or "")
+
+
 def resource_line(resource: Resource, i18n: I18n, locale: str) -> str:
     """One line for lists: a safe link to the resource, its type and language, a star when featured."""
     star = "⭐ " if resource.featured else ""
@@ -30,7 +38,6 @@ def resource_embed(resource: Resource, i18n: I18n, locale: str, *, for_moderator
     t = i18n.t
     embed = discord.Embed(
         title=truncate(("⭐ " if resource.featured else "") + safe(resource.title), 256),
-        url=resource.url,
         description=truncate(safe(resource.summary), 4096) if resource.summary else None,
         colour=STATUS_COLOURS.get(resource.status, Colours.brand),
     )
@@ -70,14 +77,14 @@ def resource_embed(resource: Resource, i18n: I18n, locale: str, *, for_moderator
 def resource_list_embed(title: str, page: Page[Resource], i18n: I18n, locale: str, empty_key: str) -> discord.Embed:
     """A page of resources (browse, search, queue)."""
     embed = discord.Embed(title=truncate(title, 256), colour=Colours.brand)
+    embed.set_footer(text=i18n.t("qa.page", locale, page=page.page + 1, pages=page.pages))  # first: counts to 6000
     if not page.items:
         embed.description = i18n.t(empty_key, locale)
     for resource in page.items:
         value = resource_line(resource, i18n, locale)
         if resource.summary:
             value += "\n" + truncate(safe(resource.summary), 300)
-        add_field_within_limits(embed, truncate(f"#{resource.id} {safe(resource.title)}", 256), value)
-    embed.set_footer(text=i18n.t("qa.page", locale, page=page.page + 1, pages=page.pages))
+        add_field_within_limits(embed, truncate(f"#{resource.id} {safe(resource.title)}", 200), truncate(value, 900))
     return embed
 
 
@@ -85,6 +92,7 @@ def audit_embed(page: Page[AuditEntry], i18n: I18n, locale: str) -> discord.Embe
     """A page of the audit log, newest first."""
     t = i18n.t
     embed = discord.Embed(title=t("resources.modlog.title", locale, total=page.total), colour=Colours.brand)
+    embed.set_footer(text=t("qa.page", locale, page=page.page + 1, pages=page.pages))
     if not page.items:
         embed.description = t("resources.modlog.none", locale)
     for entry in page.items:
@@ -96,6 +104,5 @@ def audit_embed(page: Page[AuditEntry], i18n: I18n, locale: str) -> discord.Embe
         if entry.reason:
             value += "\n> " + truncate(safe(entry.reason), 300)
         name = f"{t(f'resources.action.{entry.action}', locale)} · {entry.target_type} #{entry.target_id}"
-        add_field_within_limits(embed, truncate(name, 256), value)
-    embed.set_footer(text=t("qa.page", locale, page=page.page + 1, pages=page.pages))
+        add_field_within_limits(embed, truncate(name, 256), truncate(value, 700))
     return embed

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.domain.resources import NOTE_MAX, PUBLISHER_MAX, SUMMARY_MAX, TITLE_MAX, URL_MAX, Resource, make_draft
+from bot.domain.resources import (
+    NOTE_MAX,
+    PUBLISHER_MAX,
+    SUMMARY_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+    TITLE_MAX,
+    URL_MAX,
+    Resource,
+    make_draft,
+)
 from bot.permissions import ensure_moderator
 from bot.render.common import safe
 from bot.render.resources import resource_embed
@@ -16,7 +27,10 @@ from cogs.resources._items import close_card, notify_suggester, queue_card_view
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
 
+log = logging.getLogger(__name__)
+
 Choices = dict[str, str]
+TAGS_INPUT_MAX = TAGS_MAX * (TAG_MAX + 2)
 
 
 def _fields(modal: BaseModal, t: Any, locale: str, resource: Resource | None) -> dict[str, discord.ui.TextInput[Any]]:
@@ -24,7 +38,7 @@ def _fields(modal: BaseModal, t: Any, locale: str, resource: Resource | None) ->
         ("title", TITLE_MAX, discord.TextStyle.short, True, resource.title if resource else None),
         ("url", URL_MAX, discord.TextStyle.short, True, resource.url if resource else None),
         ("summary", SUMMARY_MAX, discord.TextStyle.paragraph, False, resource.summary if resource else None),
-        ("tags", 200, discord.TextStyle.short, False, ", ".join(resource.tags) if resource else None),
+        ("tags", TAGS_INPUT_MAX, discord.TextStyle.short, False, ", ".join(resource.tags) if resource else None),
         ("publisher", PUBLISHER_MAX, discord.TextStyle.short, False, resource.publisher if resource else None),
     ]
     inputs = {}
@@ -77,6 +91,9 @@ async def post_queue_card(bot: SteunpuntBot, guild: discord.Guild, resource: Res
         message = await channel.send(content, embed=embed, view=queue_card_view(bot, resource.id, locale))
     except discord.Forbidden as exc:
         await bot.permission_alerts.feature_failed(guild, exc)
+        return
+    except discord.HTTPException as exc:  # the suggestion is stored; /resource queue still lists it
+        log.warning("Could not post the queue card of resource %s: %s", resource.id, exc)
         return
     await bot.services.library.set_queue_card(resource, channel.id, message.id)
 

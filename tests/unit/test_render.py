@@ -29,5 +29,7 @@ def test_safe_text_and_links() -> None:
     """Mentions are neutralised, masked links broken, and a link label can't pose as another URL."""
     text = safe("@everyone [https://good.example](https://evil.example) <@&123>")
     assert "@everyone" not in text and "](" not in text
-    assert safe_link("https://good.example", "https://evil.example") == "[https://evil.example](https://evil.example)"
+    assert safe_link("https://good.example", "https://evil.example") == "[evil.example](https://evil.example)"
+    assert safe_link("paypal.com/signin", "https://evil.example/x") == "[evil.example](https://evil.example/x)"
+    assert "<@&123456789012345678>" not in safe_link("<@&123456789012345678> lees dit", "https://example.org")
     assert safe_link("Gids [deel 1]", "https://example.org/a b") == "[Gids (deel 1)](https://example.org/a%20b)"
