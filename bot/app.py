@@ -154,10 +154,13 @@ class SteunpuntBot(commands.Bot):
         return "\n\n".join(lines)[:2000]
 
     async def on_app_command_completion(self, interaction: discord.Interaction[Any], _command: object) -> None:
-        """After a member's command, hand over notices waiting for them (e.g. the outcome of a suggestion)."""
-        if interaction.guild_id is None:
+        """After a member's command, hand over notices waiting for them (e.g. the outcome of a suggestion).
+
+        Not after a modal (the member has not seen anything yet); a notice is marked delivered only once sent.
+        """
+        if interaction.guild_id is None or interaction.response.type == discord.InteractionResponseType.modal:
             return
-        notices = await self.services.members.take_notices(interaction.guild_id, interaction.user.id)
+        notices = await self.services.members.pending_notices(interaction.guild_id, interaction.user.id)
         if not notices:
             return
         text = self.notice_texts(notices, await self.locale_for(interaction))
@@ -168,6 +171,8 @@ class SteunpuntBot(commands.Bot):
                 await interaction.response.send_message(text, ephemeral=True)
         except discord.HTTPException as exc:
             log.warning("Could not deliver notices to a member: %s", exc)
+            return
+        await self.services.members.mark_delivered(notices)
 
     async def deliver_notices_by_dm(self, guild: discord.Guild, user_id: int) -> bool:
         """DM waiting notices to a member who opted in; False (notices kept) if the DM fails."""

@@ -22,11 +22,19 @@ MAX_REDIRECTS = 5
 
 @dataclass(frozen=True, slots=True)
 class LinkResult:
-    """The outcome of checking one URL."""
+    """The outcome of checking one URL.
+
+    ``ok`` is True when the page answered; False only when it is gone for sure (404, 410, a redirect
+    loop, a host that does not exist or refuses connections). ``None`` means "could not tell" (a time-out,
+    401/403 from bot protection, 429, 5xx): such a link is left alone and checked again later.
+    """
 
     url: str
-    ok: bool
+    ok: bool | None
     detail: str
+
+
+GONE = frozenset({404, 410})
 
 
 class LinkChecker:
@@ -53,15 +61,17 @@ class LinkChecker:
             except aiohttp.TooManyRedirects:
                 return LinkResult(url, False, "redirect loop")
             except TimeoutError:
-                return LinkResult(url, False, "timeout")
-            except aiohttp.ClientError as exc:
+                return LinkResult(url, None, "timeout")
+            except (aiohttp.ClientConnectorError, aiohttp.InvalidURL) as exc:
                 return LinkResult(url, False, f"unreachable: {type(exc).__name__}")
+            except aiohttp.ClientError as exc:
+                return LinkResult(url, None, f"error: {type(exc).__name__}")
             except Exception as exc:  # a checker must never take the bot down
                 log.warning("Unexpected error checking a link: %s", type(exc).__name__)
-                return LinkResult(url, False, f"error: {type(exc).__name__}")
+                return LinkResult(url, None, f"error: {type(exc).__name__}")
         if status < 400:
             return LinkResult(url, True, f"HTTP {status}")
-        return LinkResult(url, False, f"HTTP {status}")
+        return LinkResult(url, False if status in GONE else None, f"HTTP {status}")
 
     async def _status(self, session: aiohttp.ClientSession, method: str, url: str) -> int:
         async with session.request(method, url, allow_redirects=True, max_redirects=self._max_redirects) as response:

@@ -31,6 +31,7 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "digest_channel": (*_BASE, "attach_files"),
     "help_forum": (
         "view_channel",
+        "send_messages",  # a forum post is created with Send Messages
         "send_messages_in_threads",
         "create_public_threads",
         "manage_threads",
@@ -114,10 +115,12 @@ class PermissionAlerts:
         if not problems:
             await setup.resolved(guild.id, ALERT_KIND)
             return problems
-        if not await setup.is_news(guild.id, ALERT_KIND, fingerprint(problems)):
+        mark = fingerprint(problems)
+        if not await setup.is_news(guild.id, ALERT_KIND, mark):
             return problems
         log.warning("Server %s: missing permissions in %d channel(s)", guild.id, len(problems))
-        await self._post(guild, settings, problems)
+        if not await self._post(guild, settings, problems):
+            await setup.resolved(guild.id, ALERT_KIND)  # nobody was told: try again next time
         return problems
 
     async def feature_failed(self, guild: discord.Guild, error: discord.Forbidden) -> None:
@@ -125,16 +128,19 @@ class PermissionAlerts:
         log.warning("Server %s: Discord refused an action (%s)", guild.id, error.code)
         await self.check_and_report(guild)
 
-    async def _post(self, guild: discord.Guild, settings: GuildSettings, problems: list[ChannelProblem]) -> None:
+    async def _post(self, guild: discord.Guild, settings: GuildSettings, problems: list[ChannelProblem]) -> bool:
+        """Post the report in the moderators' channel; returns whether it was delivered."""
         channel_id = settings.moderator_channel_id
         channel = guild.get_channel(channel_id) if channel_id else None
         if not isinstance(channel, discord.TextChannel) or any(p.purpose == "moderator_channel" for p in problems):
-            return  # nowhere we may speak: the log line above and /setup show will tell
+            return False  # nowhere we may speak: the log line above and /setup show will tell
         locale = settings.locale or self._bot.settings.default_locale
         try:
             await channel.send(embed=problems_embed(problems, self._bot, locale))
         except discord.HTTPException as exc:
             log.warning("Could not post the permission report in server %s: %s", guild.id, exc)
+            return False
+        return True
 
 
 async def member_is_moderator(bot: SteunpuntBot, interaction: discord.Interaction[Any]) -> bool:

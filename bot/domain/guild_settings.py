@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ class GuildSettingsService:
         self._repo = repo
         self._clock = clock
         self._cache: dict[int, GuildSettings] = {}
+        self._lock = asyncio.Lock()
 
     async def get(self, guild_id: int) -> GuildSettings:
         """The settings of a server, or the defaults if it never ran /setup."""
@@ -56,12 +58,16 @@ class GuildSettingsService:
         return found
 
     async def update(self, guild_id: int, **changes: Any) -> GuildSettings:
-        """Change some fields of a server's settings and return the result."""
-        current = await self.get(guild_id)
-        updated = replace(current, **changes)
-        await self._repo.save(updated, self._clock.now())
-        self._cache[guild_id] = updated
-        return updated
+        """Change some fields of a server's settings and return the result.
+
+        Serialised, so two changes at once (the wizard and /setup timezone) never overwrite each other.
+        """
+        async with self._lock:
+            current = await self.get(guild_id)
+            updated = replace(current, **changes)
+            await self._repo.save(updated, self._clock.now())
+            self._cache[guild_id] = updated
+            return updated
 
     def forget_cached(self, guild_id: int) -> None:
         """Drop a cached entry (after its rows were deleted)."""

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.clock import Clock, to_iso
+from bot.clock import Clock, from_iso, to_iso
 from bot.domain.qa_models import Page
 from bot.domain.resources import NOTE_MAX, STATUSES, Resource, ResourceDraft, clean, make_draft
 from bot.domain.search.models import NewDocument
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STARTER_PATH = Path(__file__).resolve().parents[2] / "data" / "content" / "resources.toml"
+REOPENABLE = ("changes_requested", "rejected")
+"""Statuses from which the original suggester may send the same link again."""
 SUGGESTION_LIMIT = 3
 SUGGESTION_WINDOW = timedelta(minutes=10)
 BOT_ACTOR = 0
@@ -102,12 +104,34 @@ class LibraryService:
         if await self._repo.suggestions_since(guild_id, user_id, since) >= SUGGESTION_LIMIT:
             raise RateLimited("resources.cooldown", minutes=int(SUGGESTION_WINDOW.total_seconds() // 60))
         existing = await self._repo.by_url_key(guild_id, draft.url_key)
+        if existing is not None and existing.suggested_by == user_id and existing.status in REOPENABLE:
+            return await self._reopen(existing, user_id, draft)
         if existing is not None:
             raise Invalid("resources.duplicate_of", title=existing.title, id=existing.id)
         audit = {"actor_id": user_id, "action": "resource.suggest", "reason": None}
         return await self._repo.insert(
             guild_id, draft, suggested_by=user_id, status="pending", now=self._clock.now(), audit=audit
         )
+
+    async def _reopen(self, existing: Resource, user_id: int, draft: ResourceDraft) -> Resource:
+        """The suggester sends an improved version of a suggestion that was sent back: it waits again."""
+        after = replace(
+            existing,
+            title=draft.title,
+            url=draft.url,
+            url_key=draft.url_key,
+            summary=draft.summary,
+            theme=draft.theme,
+            type=draft.type,
+            language=draft.language,
+            audience=draft.audience,
+            publisher=draft.publisher,
+            licence=draft.licence,
+            tags=draft.tags,
+            status="pending",
+        )
+        audit = {"actor_id": user_id, "action": "resource.resubmit", "reason": None}
+        return await self._repo.update(existing, after, now=self._clock.now(), audit=audit)
 
     async def set_queue_card(self, resource: Resource, channel_id: int, message_id: int) -> None:
         """Remember the moderators' queue card of a suggestion."""
@@ -316,8 +340,25 @@ def load_starter_records(path: Path = STARTER_PATH) -> list[dict[str, Any]]:
 
 
 def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A record with CSV's empty strings read as missing values."""
-    return {k: (None if v == "" else v) for k, v in row.items()}
+    """A record with CSV's empty strings read as missing values, and carried-over fields checked."""
+    plain = {k: (None if v == "" else v) for k, v in row.items()}
+    title = str(plain.get("title", "?"))[:80]
+    helpful = plain.get("helpful")
+    if helpful is not None:
+        if isinstance(helpful, bool) or not str(helpful).isdecimal():
+            raise Invalid("resources.import.bad_record", title=title)
+        plain["helpful"] = int(str(helpful))
+    for name in ("created_at", "updated_at", "last_verified"):
+        value = plain.get(name)
+        if value is not None:
+            try:
+                plain[name] = to_iso(from_iso(str(value)))
+            except ValueError:
+                raise Invalid("resources.import.bad_record", title=title) from None
+    for name in ("decision_note", "link_status", "link_detail"):
+        if plain.get(name) is not None:
+            plain[name] = str(plain[name])[:NOTE_MAX]
+    return plain
 
 
 def _int(value: Any, default: int) -> int:

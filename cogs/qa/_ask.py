@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 import discord
@@ -19,6 +20,10 @@ from cogs.qa._modals import FaqModal
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
     from bot.domain.search.models import SearchResult
+
+
+SNOWFLAKE_OR_ID = re.compile(r"[0-9]{1,18}")
+"""An entry id typed or chosen from autocomplete (ASCII digits, within SQLite's integer range)."""
 
 
 def answer_view(bot: SteunpuntBot, search_id: int, result: SearchResult, locale: str, forum: bool) -> discord.ui.View:
@@ -68,7 +73,7 @@ class FaqCog(commands.GroupCog, group_name="faq", group_description="Frequently 
         super().__init__()
 
     async def _entry_id(self, guild_id: int, raw: str) -> int:
-        if raw.strip().isdigit():
+        if SNOWFLAKE_OR_ID.fullmatch(raw.strip()):
             return int(raw.strip())
         found = await self.bot.services.qa.faq_find(guild_id, raw, limit=1)
         if not found:

@@ -9,6 +9,7 @@ import discord
 
 from bot.domain.qa import FAQ_BODY_MAX, FAQ_TITLE_MAX, POST_BODY_MAX, POST_TITLE_MAX
 from bot.domain.qa_models import HelpPost
+from bot.domain.setup import SOLVED
 from bot.errors import Invalid
 from bot.permissions import ensure_moderator
 from bot.render.common import safe
@@ -56,20 +57,37 @@ class AskForumModal(BaseModal):
         await interaction.response.defer(ephemeral=True, thinking=True)
         t, server_locale = self.bot.i18n.t, settings.locale or self.locale
         content = t("qa.forum.posted_for", server_locale, member=interaction.user.mention) + "\n\n" + self.details.value
+        tags = await self._required_tags(forum)
         try:
             created = await forum.create_thread(
                 name=self.post_title.value.strip()[:POST_TITLE_MAX] or "?",
                 content=content[:2000],
+                applied_tags=tags,
                 allowed_mentions=discord.AllowedMentions(users=[interaction.user], everyone=False, roles=False),
             )
         except discord.Forbidden as exc:
             await self.bot.permission_alerts.feature_failed(guild, exc)
             raise Invalid("qa.forum.forbidden") from exc
+        except discord.HTTPException as exc:
+            log.warning("Could not create a help-forum post in server %s: %s", guild.id, exc)
+            raise Invalid("qa.forum.failed") from exc
         thread = created.thread
         post = HelpPost(thread.id, guild.id, forum.id, interaction.user.id, thread.name, self.details.value)
         await self.bot.services.qa.post_opened(post)
         await self.bot.services.qa.claim_suggestion(guild.id, thread.id, 0)  # they already saw /ask's matches
         await interaction.followup.send(t("qa.forum.posted", self.locale, link=thread.jump_url), ephemeral=True)
+
+    async def _required_tags(self, forum: discord.ForumChannel) -> list[discord.ForumTag]:
+        """A forum that requires a tag gets one: a theme tag /setup made, else the first tag members may use."""
+        if not forum.flags.require_tag:
+            return []
+        remembered = await self.bot.services.setup.forum_tags(forum.guild.id, forum.id)
+        for purpose, tag_id in remembered.items():
+            tag = forum.get_tag(tag_id)
+            if purpose != SOLVED and tag is not None and not tag.moderated:
+                return [tag]
+        usable = [t for t in forum.available_tags if not t.moderated]
+        return usable[:1]
 
 
 class FaqModal(BaseModal):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import discord
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from bot.app import SteunpuntBot
     from bot.domain.resources import Resource
 
+ID = re.compile(r"[0-9]{1,18}")
+"""A resource number (ASCII digits, within SQLite's integer range)."""
 Theme = Literal["revenue-and-rights", "skills", "collective", "strategy", "collaboration"]
 Kind = Literal["guide", "toolkit", "course", "website", "dataset", "funding", "event"]
 Language = Literal["nl", "en"]
@@ -52,7 +55,7 @@ class ResourcesCog(commands.GroupCog, group_name="resource", group_description="
     async def _get(self, interaction: discord.Interaction[SteunpuntBot], raw: str) -> Resource:
         assert interaction.guild_id is not None
         text = raw.strip().lstrip("#")
-        if not text.isdigit():
+        if not ID.fullmatch(text):
             found = await self.bot.services.library.search(interaction.guild_id, text, limit=1)
             if not found:
                 raise NotFound("resources.not_found")

@@ -46,6 +46,9 @@ class LinkCheckCog(commands.Cog):
         results = await self.checker.check_many(r.url for r in due)
         broken = 0
         for resource, result in zip(due, results, strict=True):
+            if result.ok is None:  # could not tell (time-out, bot protection): leave it, try again next time
+                log.info("Resource %s: link check inconclusive (%s)", resource.id, result.detail)
+                continue
             stored = await library.record_link_check(resource, result.ok, result.detail)
             if not result.ok:
                 broken += 1

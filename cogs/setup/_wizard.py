@@ -166,8 +166,10 @@ class SetupWizard(BaseView):
 
             async def create_tags(interaction: discord.Interaction[Any]) -> None:
                 ensure_manager(interaction)
+                await interaction.response.defer()  # editing the forum is a network call: answer first
                 self.note = await ensure_forum_tags(self.bot, interaction.guild, self.locale)
-                await self.refresh(interaction)
+                embeds, view = await self.render(interaction.guild)
+                await interaction.edit_original_response(embeds=embeds, view=view)
 
             tags.callback = create_tags  # type: ignore[method-assign]
             self.add_item(tags)

@@ -157,3 +157,33 @@ async def test_bad_import_changes_nothing(services: Services) -> None:
     with pytest.raises(Invalid):
         await services.library.import_records(GUILD, MOD, rows)
     assert await services.library.export(GUILD) == []
+
+
+async def test_sent_back_suggestion_can_be_resubmitted(services: Services) -> None:
+    """After "request changes", the suggester sends the same link again with fixes; it waits in the queue again."""
+    resource = await services.library.suggest(GUILD, MEMBER, _draft())
+    await services.library.request_changes(GUILD, resource.id, MOD, "Voeg een samenvatting toe")
+    again = await services.library.suggest(GUILD, MEMBER, _draft(summary="Nu met samenvatting."))
+    assert (again.id, again.status, again.summary) == (resource.id, "pending", "Nu met samenvatting.")
+    assert [r.id for r in (await services.library.queue(GUILD, 0)).items] == [resource.id]
+    with pytest.raises(Invalid):  # someone else cannot take it over
+        await services.library.suggest(GUILD, MOD, _draft())
+
+
+async def test_two_moderators_deciding_at_once(services: Services) -> None:
+    """When approve and reject race, exactly one wins; the other gets a Conflict and nothing is doubled."""
+    import asyncio
+
+    from bot.errors import Conflict
+
+    resource = await services.library.suggest(GUILD, MEMBER, _draft())
+    results = await asyncio.gather(
+        services.library.approve(GUILD, resource.id, MOD),
+        services.library.reject(GUILD, resource.id, MOD + 1, "Nee"),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, Conflict) for r in results) == 1
+    notices = await services.members.take_notices(GUILD, MEMBER)
+    assert len(notices) == 1
+    decisions = [e for e in (await services.audit.recent(GUILD, 0)).items if e.action != "resource.suggest"]
+    assert len(decisions) == 1

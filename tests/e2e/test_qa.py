@@ -235,3 +235,18 @@ async def test_gaps_show_what_was_not_found(qa: Env) -> None:
     fake.permission_overrides.add("gaps")
     refused = await fake.slash("gaps", user=fake.alice)
     assert refused.ephemeral and "moderator" in refused.content
+
+
+async def test_forum_that_requires_a_tag_still_gets_the_post(qa: Env) -> None:
+    """When the help forum requires a tag, the post made for a member carries one members may use."""
+    fake, _ = qa
+    fake.world.forum.flags |= 1 << 4  # REQUIRE_TAG
+    await fake.dispatch("CHANNEL_UPDATE", payloads.channel(fake.world.forum, fake.state))
+    asked = await fake.slash("ask", user=fake.alice, question="subsidie voor een escape room in het depot")
+    opened = await fake.click(
+        asked.message, next(c for c in asked.message.custom_ids if c.startswith("qa:post:")), user=fake.alice
+    )
+    await (await fake.submit_modal(opened.modal, {"title": "Escape room?"})).final()
+    thread = next(t for t in fake.threads(fake.world.forum) if t.name == "Escape room?")
+    question_tag = next(t["id"] for t in fake.world.forum.available_tags if t["name"] == "question")
+    assert thread.applied_tags == [question_tag]

@@ -39,7 +39,15 @@ async def site() -> AsyncIterator[tuple[str, list[str]]]:
             return web.Response(status=405)
         return web.Response(text="get only")
 
+    async def forbidden(_: web.Request) -> web.Response:
+        return web.Response(status=403)
+
+    async def unavailable(_: web.Request) -> web.Response:
+        return web.Response(status=503)
+
     app = web.Application()
+    app.router.add_route("*", "/forbidden", forbidden)
+    app.router.add_route("*", "/unavailable", unavailable)
     app.router.add_route("*", "/ok", ok)
     app.router.add_route("*", "/missing", missing)
     app.router.add_route("*", "/hang", hang)
@@ -68,12 +76,19 @@ async def test_each_behaviour_is_classified(site: tuple[str, list[str]]) -> None
     results = {r.url.removeprefix(base): r for r in await checker.check_many(base + p for p in paths)}
     assert results["/ok"].ok
     assert (results["/missing"].ok, results["/missing"].detail) == (False, "HTTP 404")
-    assert (results["/hang"].ok, results["/hang"].detail) == (False, "timeout")
+    assert (results["/hang"].ok, results["/hang"].detail) == (None, "timeout")  # can't tell: not unlisted
     assert (results["/loop"].ok, results["/loop"].detail) == (False, "redirect loop")
     assert results["/slow"].ok
     assert results["/redirect"].ok
     assert results["/no-head"].ok
     assert agents and all(a == USER_AGENT for a in agents)
+
+
+async def test_bot_protection_and_server_errors_are_inconclusive(site: tuple[str, list[str]]) -> None:
+    """403 from bot protection or a 503 says nothing about the page: such links are not marked broken."""
+    base, _ = site
+    results = await LinkChecker(timeout=1.0).check_many([f"{base}/forbidden", f"{base}/unavailable"])
+    assert [r.ok for r in results] == [None, None]
 
 
 async def test_concurrency_is_limited(site: tuple[str, list[str]]) -> None:
@@ -90,5 +105,5 @@ async def test_concurrency_is_limited(site: tuple[str, list[str]]) -> None:
 async def test_unreachable_host_never_raises() -> None:
     """A closed port is reported as unreachable, not raised."""
     results = await LinkChecker(timeout=1.0).check_many(["http://127.0.0.1:9/nothing"])
-    assert not results[0].ok
+    assert results[0].ok is False
     assert results[0].detail.startswith("unreachable")

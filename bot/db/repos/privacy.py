@@ -16,10 +16,10 @@ FORGOTTEN = -1
 
 _EXPORT: dict[str, str] = {
     "faq_entries": """
-        SELECT id, title, created_at FROM faq_entries
+        SELECT id, title, body, created_at FROM faq_entries
         WHERE guild_id = :guild_id AND (created_by = :user_id OR updated_by = :user_id) ORDER BY id""",
     "help_posts": """
-        SELECT thread_id, title, status, created_at FROM help_posts
+        SELECT thread_id, title, body, status, created_at FROM help_posts
         WHERE guild_id = :guild_id AND author_id = :user_id ORDER BY created_at""",
     "accepted_answers": """
         SELECT thread_id, title, answer_text, solved_at FROM help_posts
@@ -28,7 +28,7 @@ _EXPORT: dict[str, str] = {
         SELECT search_id, document_id, helpful, created_at FROM answer_feedback
         WHERE guild_id = :guild_id AND user_id = :user_id ORDER BY id""",
     "resource_suggestions": """
-        SELECT id, title, url, status, created_at FROM resources
+        SELECT id, title, url, summary, status, decision_note, created_at FROM resources
         WHERE guild_id = :guild_id AND suggested_by = :user_id ORDER BY id""",
     "resource_votes": """
         SELECT resource_id, created_at FROM resource_votes

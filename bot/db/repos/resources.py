@@ -90,7 +90,7 @@ _UPDATE = """
         language = :language, licence = :licence, type = :type, audience = :audience, publisher = :publisher,
         status = :status, featured = :featured, decision_note = :decision_note, link_status = :link_status,
         link_detail = :link_detail, last_verified = :last_verified, updated_at = :now
-    WHERE guild_id = :guild_id AND id = :id"""
+    WHERE guild_id = :guild_id AND id = :id AND status = :expected_status AND updated_at = :expected_updated_at"""
 
 _SET_CARD = """
     UPDATE resources SET queue_channel_id = :channel_id, queue_message_id = :message_id
@@ -202,8 +202,14 @@ class ResourcesRepo:
     async def update(
         self, before: Resource, after: Resource, *, now: datetime, audit: dict[str, Any] | None
     ) -> Resource:
-        """Store a changed resource together with its audit entry."""
+        """Store a changed resource together with its audit entry.
+
+        Optimistic: if someone changed the resource since ``before`` was read (two moderators deciding at
+        once), nothing is written and :class:`Conflict` is raised.
+        """
         params = {
+            "expected_status": before.status,
+            "expected_updated_at": before.updated_at,
             **_draft_params(after),
             "guild_id": after.guild_id,
             "id": after.id,
@@ -217,7 +223,8 @@ class ResourcesRepo:
         }
         try:
             async with self._db.transaction() as tx:
-                await tx.execute(_UPDATE, params)
+                if await tx.execute_rowcount(_UPDATE, params) == 0:
+                    raise Conflict("resources.changed_meanwhile")
                 if audit is not None:
                     await insert_audit(
                         tx,
