@@ -12,7 +12,7 @@ from bot.domain.qa_models import HelpPost
 from bot.domain.setup import SOLVED
 from bot.errors import Invalid
 from bot.permissions import ensure_moderator
-from bot.render.common import safe
+from bot.render.common import neutral, safe
 from bot.render.qa import faq_embed
 from bot.ui.base import BaseModal
 
@@ -56,7 +56,8 @@ class AskForumModal(BaseModal):
             raise Invalid("qa.forum.not_configured")
         await interaction.response.defer(ephemeral=True, thinking=True)
         t, server_locale = self.bot.i18n.t, settings.locale or self.locale
-        content = t("qa.forum.posted_for", server_locale, member=interaction.user.mention) + "\n\n" + self.details.value
+        question = neutral(self.details.value)  # their own words, but posted under our name: no pings or masked links
+        content = t("qa.forum.posted_for", server_locale, member=interaction.user.mention) + "\n\n" + question
         tags = await self._required_tags(forum)
         try:
             created = await forum.create_thread(
