@@ -73,6 +73,12 @@ class ImportReport:
     skipped: int
 
 
+def with_draft(resource: Resource, draft: ResourceDraft) -> Resource:
+    """The resource with every member-editable field taken from a validated draft."""
+    fields = ("title", "url", "url_key", "summary", "theme", "type", "language", "audience", "publisher", "licence", "tags")
+    return replace(resource, **{name: getattr(draft, name) for name in fields})
+
+
 def resource_to_dict(resource: Resource) -> dict[str, Any]:
     """Every exported field of a resource (tags as a list)."""
     data = {name: getattr(resource, name) for name in EXPORT_FIELDS}
@@ -115,21 +121,7 @@ class LibraryService:
 
     async def _reopen(self, existing: Resource, user_id: int, draft: ResourceDraft) -> Resource:
         """The suggester sends an improved version of a suggestion that was sent back: it waits again."""
-        after = replace(
-            existing,
-            title=draft.title,
-            url=draft.url,
-            url_key=draft.url_key,
-            summary=draft.summary,
-            theme=draft.theme,
-            type=draft.type,
-            language=draft.language,
-            audience=draft.audience,
-            publisher=draft.publisher,
-            licence=draft.licence,
-            tags=draft.tags,
-            status="pending",
-        )
+        after = replace(with_draft(existing, draft), status="pending")
         audit = {"actor_id": user_id, "action": "resource.resubmit", "reason": None}
         return await self._repo.update(existing, after, now=self._clock.now(), audit=audit)
 
@@ -217,20 +209,7 @@ class LibraryService:
     async def edit(self, guild_id: int, resource_id: int, moderator_id: int, draft: ResourceDraft) -> Resource:
         """Change a resource's fields (moderators)."""
         before = await self.get(guild_id, resource_id)
-        after = replace(
-            before,
-            title=draft.title,
-            url=draft.url,
-            url_key=draft.url_key,
-            summary=draft.summary,
-            theme=draft.theme,
-            type=draft.type,
-            language=draft.language,
-            audience=draft.audience,
-            publisher=draft.publisher,
-            licence=draft.licence,
-            tags=draft.tags,
-        )
+        after = with_draft(before, draft)
         audit = {"actor_id": moderator_id, "action": "resource.edit", "reason": None}
         stored = await self._repo.update(before, after, now=self._clock.now(), audit=audit)
         await self._sync_index(stored)
