@@ -75,7 +75,19 @@ class ImportReport:
 
 def with_draft(resource: Resource, draft: ResourceDraft) -> Resource:
     """The resource with every member-editable field taken from a validated draft."""
-    fields = ("title", "url", "url_key", "summary", "theme", "type", "language", "audience", "publisher", "licence", "tags")
+    fields = (
+        "title",
+        "url",
+        "url_key",
+        "summary",
+        "theme",
+        "type",
+        "language",
+        "audience",
+        "publisher",
+        "licence",
+        "tags",
+    )
     return replace(resource, **{name: getattr(draft, name) for name in fields})
 
 
