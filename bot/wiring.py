@@ -44,6 +44,8 @@ async def running_app(
             log.info("Database %s migrated to version %d", settings.database_path, applied[-1])
         services = build_services(db, clock or SystemClock())
         await services.search.reindex_stale()  # after a glossary or analyser change; one query otherwise
+        await services.library.repair_index()  # after a crash between a change and its index write
+        await services.qa.repair_index()
         bot = SteunpuntBot(settings=settings, services=services, i18n=i18n, **bot_options)
         async with bot:
             yield bot

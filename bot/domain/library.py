@@ -261,6 +261,17 @@ class LibraryService:
         else:
             await self._search.remove(resource.guild_id, "resource", str(resource.id))
 
+    async def repair_index(self, limit: int = 500) -> int:
+        """Put the search index back in step with the library (after a crash between two writes)."""
+        missing, stale = await self._repo.index_drift(limit)
+        for resource in missing:
+            await self._sync_index(resource)
+        for guild_id, key in stale:
+            await self._search.remove(guild_id, "resource", key)
+        if missing or stale:
+            log.warning("Search index repaired: %d resources added, %d removed", len(missing), len(stale))
+        return len(missing) + len(stale)
+
     # --- link checks -----------------------------------------------------------------------------
 
     async def due_for_check(self, older_than: timedelta, limit: int = 50) -> list[Resource]:

@@ -250,10 +250,7 @@ class QAService:
             solved_by=marker_id,
         )
         await self._repo.post_solve(solved, self._clock.now())
-        body = f"{post.body}\n\n{answer}".strip()
-        await self._search.index(
-            NewDocument(guild_id, "thread", str(thread_id), "solved_thread", post.title, body, solved=True)
-        )
+        await self._search.index(self._thread_document(solved))
         return solved
 
     async def gaps(self, guild_id: int, days: int = 30) -> Gaps:
@@ -261,6 +258,25 @@ class QAService:
         figures = await self._repo.gap_figures(guild_id, self._clock.now() - timedelta(days=days), limit=10)
         helpful, unhelpful = await self._repo.feedback_counts(guild_id)
         return Gaps(days=days, helpful=helpful, unhelpful=unhelpful, **figures)  # type: ignore[arg-type]
+
+    async def repair_index(self, limit: int = 500) -> int:
+        """Put the search index back in step with FAQ entries and solved posts (after a crash mid-change)."""
+        faqs, posts, stale = await self._repo.index_drift(limit)
+        for entry in faqs:
+            await self._search.index(self._faq_document(entry))
+        for post in posts:
+            await self._search.index(self._thread_document(post))
+        for guild_id, source, key in stale:
+            await self._search.remove(guild_id, source, key)
+        repaired = len(faqs) + len(posts) + len(stale)
+        if repaired:
+            log.warning("Search index repaired: %d FAQ/answer documents changed", repaired)
+        return repaired
+
+    @staticmethod
+    def _thread_document(post: HelpPost) -> NewDocument:
+        body = f"{post.body}\n\n{post.answer_text or ''}".strip()
+        return NewDocument(post.guild_id, "thread", str(post.thread_id), "solved_thread", post.title, body, solved=True)
 
     async def unanswered(self, guild_id: int, page: int, per_page: int = 5) -> Page[HelpPost]:
         """Open help posts, oldest first."""

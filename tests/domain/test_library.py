@@ -187,3 +187,23 @@ async def test_two_moderators_deciding_at_once(services: Services) -> None:
     assert len(notices) == 1
     decisions = [e for e in (await services.audit.recent(GUILD, 0)).items if e.action != "resource.suggest"]
     assert len(decisions) == 1
+
+
+async def test_index_is_repaired_after_a_crash_between_writes(services: Services) -> None:
+    """If the process died between approving and indexing (or the reverse), start-up puts the index right."""
+    resource = await services.library.suggest(GUILD, MEMBER, _draft())
+    await services.library.approve(GUILD, resource.id, MOD)
+    await services.search.remove(GUILD, "resource", str(resource.id))  # as if the index write never happened
+    entry = await services.qa.faq_save(GUILD, MOD, title="Depotbeheer", body="Over depots.")
+    await services.search.remove(GUILD, "faq", str(entry.id))
+    from bot.domain.search.models import NewDocument
+
+    await services.search.index(NewDocument(GUILD, "faq", "999", "faq", "Verweesd", "Bestaat niet meer."))
+    assert await services.library.repair_index() == 1
+    assert await services.qa.repair_index() == 2
+    assert [r.id for r in await services.library.search(GUILD, "beeldbank opzetten")] == [resource.id]
+    _, found = await services.qa.ask(GUILD, "depotbeheer")
+    assert [h.document.source_key for h in found.hits] == [str(entry.id)]
+    _, gone = await services.qa.ask(GUILD, "verweesd")
+    assert gone.hits == []
+    assert await services.library.repair_index() == 0 and await services.qa.repair_index() == 0

@@ -94,6 +94,34 @@ _COUNTER = {
     False: "UPDATE knowledge_documents SET unhelpful = max(0, unhelpful + :delta) WHERE id = :id",
 }
 
+_FAQ_NOT_INDEXED = """
+    SELECT id, guild_id, title, body, aliases, theme, lang, created_by, updated_by, uses, thread_id,
+           created_at, updated_at
+    FROM faq_entries
+    WHERE NOT EXISTS (
+        SELECT 1 FROM knowledge_documents AS k
+        WHERE k.guild_id = faq_entries.guild_id AND k.source = 'faq' AND k.source_key = CAST(faq_entries.id AS TEXT))
+    LIMIT :limit"""
+
+_SOLVED_NOT_INDEXED = """
+    SELECT thread_id, guild_id, forum_id, author_id, title, body, status, suggestion_message_id,
+           answer_message_id, answer_author_id, answer_text, solved_by, solved_at, created_at
+    FROM help_posts
+    WHERE status = 'solved' AND NOT EXISTS (
+        SELECT 1 FROM knowledge_documents AS k
+        WHERE k.guild_id = help_posts.guild_id AND k.source = 'thread'
+          AND k.source_key = CAST(help_posts.thread_id AS TEXT))
+    LIMIT :limit"""
+
+_INDEXED_WITHOUT_SOURCE = """
+    SELECT k.guild_id, k.source, k.source_key FROM knowledge_documents AS k
+    WHERE (k.source = 'faq' AND NOT EXISTS (
+               SELECT 1 FROM faq_entries AS f WHERE f.guild_id = k.guild_id AND CAST(f.id AS TEXT) = k.source_key))
+       OR (k.source = 'thread' AND NOT EXISTS (
+               SELECT 1 FROM help_posts AS p
+               WHERE p.guild_id = k.guild_id AND CAST(p.thread_id AS TEXT) = k.source_key AND p.status = 'solved'))
+    LIMIT :limit"""
+
 _LOG_SEARCH = """
     INSERT INTO search_log (guild_id, query, result_count, created_at) VALUES (:guild_id, :query, :count, :now)"""
 
@@ -232,6 +260,13 @@ class QaRepo:
             )
             if document_id is not None:
                 await tx.execute(_COUNTER[helpful], {"delta": 1, "id": document_id})
+
+    async def index_drift(self, limit: int) -> tuple[list[FaqEntry], list[HelpPost], list[tuple[int, str, str]]]:
+        """FAQ entries and solved posts missing from the index, and index entries whose source is gone."""
+        faqs = [_to_faq(r) for r in await self._db.fetch_all(_FAQ_NOT_INDEXED, {"limit": limit})]
+        posts = [_to_post(r) for r in await self._db.fetch_all(_SOLVED_NOT_INDEXED, {"limit": limit})]
+        rows = await self._db.fetch_all(_INDEXED_WITHOUT_SOURCE, {"limit": limit})
+        return faqs, posts, [(r["guild_id"], r["source"], r["source_key"]) for r in rows]
 
     async def log_search(self, guild_id: int, query: str, result_count: int, now: datetime) -> int:
         """Record an /ask search (for feedback and moderators' gap figures); return its id."""

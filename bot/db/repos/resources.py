@@ -92,6 +92,23 @@ _UPDATE = """
         link_detail = :link_detail, last_verified = :last_verified, updated_at = :now
     WHERE guild_id = :guild_id AND id = :id AND status = :expected_status AND updated_at = :expected_updated_at"""
 
+_APPROVED_NOT_INDEXED = """
+    SELECT id, guild_id, title, url, url_key, summary, theme, tags, language, licence, type, audience, publisher,
+           suggested_by, status, featured, helpful, decision_note, link_status, link_detail, last_verified,
+           queue_channel_id, queue_message_id, seed_key, created_at, updated_at
+    FROM resources
+    WHERE status = 'approved' AND NOT EXISTS (
+        SELECT 1 FROM knowledge_documents AS k
+        WHERE k.guild_id = resources.guild_id AND k.source = 'resource' AND k.source_key = CAST(resources.id AS TEXT))
+    LIMIT :limit"""
+
+_INDEXED_NOT_APPROVED = """
+    SELECT k.guild_id, k.source_key FROM knowledge_documents AS k
+    WHERE k.source = 'resource' AND NOT EXISTS (
+        SELECT 1 FROM resources AS r
+        WHERE r.guild_id = k.guild_id AND CAST(r.id AS TEXT) = k.source_key AND r.status = 'approved')
+    LIMIT :limit"""
+
 _SET_CARD = """
     UPDATE resources SET queue_channel_id = :channel_id, queue_message_id = :message_id
     WHERE guild_id = :guild_id AND id = :id"""
@@ -239,6 +256,14 @@ class ResourcesRepo:
         except sqlite3.IntegrityError:
             raise Conflict("resources.duplicate", url=after.url) from None
         return replace(after, updated_at=to_iso(now))
+
+    async def index_drift(self, limit: int) -> tuple[list[Resource], list[tuple[int, str]]]:
+        """Approved resources missing from the search index, and indexed ones that are no longer approved."""
+        missing = [_to_resource(r) for r in await self._db.fetch_all(_APPROVED_NOT_INDEXED, {"limit": limit})]
+        stale = [
+            (r["guild_id"], r["source_key"]) for r in await self._db.fetch_all(_INDEXED_NOT_APPROVED, {"limit": limit})
+        ]
+        return missing, stale
 
     async def set_queue_card(self, guild_id: int, resource_id: int, channel_id: int, message_id: int) -> None:
         """Remember where the queue card of a resource was posted."""
