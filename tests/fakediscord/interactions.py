@@ -100,9 +100,11 @@ class Interactions:
         *,
         source: StoredMessage | None = None,
         within: float | None = None,
+        wait: bool = True,
     ) -> InteractionResult:
         state = self.fake.state
-        await self.fake.gateway.wait_connected(self.fake.timeout)
+        if wait:
+            await self.fake.gateway.wait_connected(self.fake.timeout)
         rec = InteractionRecord(
             int(payload["id"]),
             payload["token"],
@@ -117,7 +119,10 @@ class Interactions:
         state.interactions[rec.id] = rec
         result = InteractionResult(self.fake, rec)
         rec.dispatched_at = asyncio.get_running_loop().time()
-        await self.fake.gateway.dispatch("INTERACTION_CREATE", payload)
+        if not wait:
+            result.delivery = await self.fake.gateway.emit("INTERACTION_CREATE", payload)
+            return result
+        result.delivery = await self.fake.gateway.dispatch("INTERACTION_CREATE", payload)
         await self.fake.wait_until(
             lambda: rec.callbacks or None, within=within, what=f"the bot to answer {label} (no callback arrived)"
         )
@@ -144,6 +149,20 @@ class Interactions:
     ) -> InteractionResult:
         """Invoke `/path` (space-separated: "group sub") with options coerced per the registered schema."""
         return await self._chat(2, path, user, channel, {**(options or {}), **kwargs}, None, within)
+
+    async def send_slash(
+        self,
+        path: str,
+        *,
+        user: Who,
+        channel: FakeChannel | str | None = None,
+        options: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> InteractionResult:
+        """Build `/path` like `slash` and dispatch it at once, waiting neither for a connected client nor for an
+        answer; `result.delivery` says whether the gateway sent, buffered (client away) or lost (no session) it."""
+        values = {**(options or {}), **kwargs}
+        return await self._chat(2, path, user, channel, values, None, None, wait=False)
 
     async def autocomplete(
         self,
@@ -173,6 +192,8 @@ class Interactions:
         values: dict[str, Any],
         focused: str | None,
         within: float | None,
+        *,
+        wait: bool = True,
     ) -> InteractionResult:
         ch = self._channel(channel)
         name, *parts = path.split()
@@ -188,7 +209,7 @@ class Interactions:
         if builder.resolved:
             data["resolved"] = builder.resolved
         payload["data"] = data
-        return await self._dispatch(payload, user, ch, f"/{path}", within=within)
+        return await self._dispatch(payload, user, ch, f"/{path}", within=within, wait=wait)
 
     async def context_menu(
         self,

@@ -68,6 +68,23 @@ async def _shutdown(client: discord.Client, task: asyncio.Task[None]) -> BaseExc
     return None if task.cancelled() else task.exception()
 
 
+def pace_reidentify(client: discord.Client, fake: FakeDiscord) -> None:
+    """Make the client wait `fake.reidentify_delay` s (read at each call) before a non-initial IDENTIFY.
+
+    discord.py's default `Client.before_identify_hook`, a documented, overridable hook, sleeps 5 s there, which
+    a test of INVALID_SESSION d=false or close 4007/4009 would otherwise wait through. The default delay stays 5 s;
+    a client class with its own hook is left alone.
+    """
+    if type(client).before_identify_hook is not discord.Client.before_identify_hook:
+        return
+
+    async def before_identify_hook(shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(fake.reidentify_delay)
+
+    client.before_identify_hook = before_identify_hook  # type: ignore[method-assign]
+
+
 @contextlib.asynccontextmanager
 async def start_client(
     client: ClientT, fake: FakeDiscord, *, token: str = "fake-token", within: float = 5.0
@@ -75,8 +92,10 @@ async def start_client(
     """`async with start_client(bot, fake) as bot:` runs the real client against the fake until the block ends.
 
     Route.BASE and DEFAULT_GATEWAY are redirected (and restored), `client.start(token)` runs as a task, every
-    wait of the fake fails at once if that task dies, and teardown closes the client and awaits the task.
+    wait of the fake fails at once if that task dies, and teardown closes the client and awaits the task. The
+    wait before a re-IDENTIFY follows `fake.reidentify_delay` (see `pace_reidentify`).
     """
+    pace_reidentify(client, fake)
     with redirect_discord(fake):
         task = asyncio.create_task(client.start(token), name=f"discord-client-{type(client).__name__}")
         fake.watch(task)

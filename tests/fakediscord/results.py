@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from .records import CallbackRecord, InteractionRecord, ModalRecord, StoredMessage
 
 if TYPE_CHECKING:
+    from .gateway import Delivery
     from .server import FakeDiscord
 
 
@@ -15,6 +16,8 @@ class InteractionResult:
 
     def __init__(self, fake: FakeDiscord, record: InteractionRecord) -> None:
         self.fake, self.record = fake, record
+        self.delivery: Delivery = "sent"
+        """What the gateway did with the INTERACTION_CREATE: "sent", "buffered" (client away) or "lost"."""
         self._seen_followups = 0
         source = fake.state.messages.get(record.source_message_id or 0)
         self._source_edits = len(source.edits) if source else 0

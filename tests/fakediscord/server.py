@@ -13,14 +13,14 @@ from aiohttp import web
 
 from . import payloads, rest_apps, rest_channels, rest_interactions, world
 from .constants import DM, PUBLIC_THREAD
-from .gateway import GUILD_MEMBERS, GUILD_MESSAGES, GUILDS, Gateway
+from .gateway import GUILD_MEMBERS, GUILD_MESSAGES, GUILDS, Gateway, Outcome, close_outcome
 from .injections import Injection, Injections
 from .interactions import Interactions
 from .records import ModalRecord, StoredMessage
 from .rest import API_PREFIX, FAKE, RequestRecord, echo_channel, echo_message, middleware
 from .results import Choices, InteractionResult
 from .state import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeState, FakeUser
-from .validation import Violation
+from .validation import Violation, spec_available
 
 T = TypeVar("T")
 
@@ -48,6 +48,9 @@ class FakeDiscord:
         self.violations: list[Violation] = []
         self.requests: list[RequestRecord] = []
         self.bot_task: asyncio.Task[Any] | None = None
+        self.reidentify_delay = 5.0
+        """Seconds a client started by `start_client` waits before a non-initial IDENTIFY (discord.py's default
+        `before_identify_hook` waits 5 s); tests of INVALID_SESSION d=false and close 4007/4009 lower it."""
         self.permission_overrides: set[str] = set()
         """Top-level command names a server admin opened to everyone (Server Settings → Integrations),
         which lifts Discord's default_member_permissions gate, so only the bot's own checks remain."""
@@ -58,7 +61,8 @@ class FakeDiscord:
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     async def start(self) -> FakeDiscord:
-        """Listen on 127.0.0.1 on a free port."""
+        """Listen on 127.0.0.1 on a free port (after loading the spec: a missing one fails here in CI)."""
+        spec_available()
         app = web.Application(middlewares=[middleware], client_max_size=32 * 1024 * 1024)
         app[FAKE] = self
         for table in (rest_apps.routes, rest_channels.routes, rest_interactions.routes):
@@ -168,26 +172,36 @@ class FakeDiscord:
 
     # -- gateway -----------------------------------------------------------------------------------------------
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send any gateway event (waits for a connected session)."""
+        """Send any gateway event: written at once, or buffered while the client is away (see Gateway.dispatch)."""
         await self.gateway.dispatch(event, data)
 
     async def echo(self, event: str, data: dict[str, Any], intent: int) -> None:
-        """Send an event caused by the bot's own request, if connected and the intent was requested."""
-        session = self.gateway.session
-        if session is not None and session.ws is not None and session.ready.is_set() and self.gateway.wants(intent):
-            await self.gateway.dispatch(event, data)
+        """Send an event caused by the bot's own request, if the session asked for the intent (buffered while the
+        client is away, lost when no session is alive, as on Discord)."""
+        if self.gateway.live is not None and self.gateway.wants(intent):
+            await self.gateway.emit(event, data)
 
-    async def close_gateway(self, code: int = 4000, *, wait_resume: bool = True) -> None:
-        """Close the websocket with `code`; by default wait until the client has RESUMEd."""
-        resumes = self.gateway.ops.count(6)
-        await self.gateway.close(code)
-        if wait_resume:
-            await self.wait_until(
-                lambda: (
-                    self.gateway.ops.count(6) > resumes and self.gateway.session and self.gateway.session.ready.is_set()
-                ),
-                what="the client to RESUME",
-            )
+    async def close_gateway(self, code: int = 4000, *, wait: bool = True, within: float | None = None) -> None:
+        """Close the websocket with `code`, as Discord does, and by default wait until the client is back.
+
+        What "back" means follows from `gateway.close_outcome(code)`: RESUMEd (same session, missed events
+        replayed) for most codes; IDENTIFYd anew for 4007/4009, which end the session (lower
+        `reidentify_delay` first); for the fatal codes 4004 and 4010-4014, stopped (read `bot_task.exception()`).
+        """
+        outcome = close_outcome(code)
+        await self.gateway.fault(lambda: self.gateway.close(code), outcome, wait, within, f"close {code}")
+
+    async def reconnect_gateway(self, *, wait: bool = True, within: float | None = None) -> None:
+        """Send op 7 RECONNECT; by default wait until the client has RESUMEd."""
+        await self.gateway.fault(self.gateway.reconnect, "resume", wait, within, "op 7 RECONNECT")
+
+    async def invalidate_session(self, *, resumable: bool, wait: bool = True, within: float | None = None) -> None:
+        """Send op 9 INVALID_SESSION with d=`resumable`; by default wait until the client RESUMEd (d=true) or
+        IDENTIFYd a new session (d=false; events meanwhile are lost; lower `reidentify_delay` first)."""
+        outcome: Outcome = "resume" if resumable else "reidentify"
+        await self.gateway.fault(
+            lambda: self.gateway.invalidate(resumable=resumable), outcome, wait, within, f"op 9 d={resumable}"
+        )
 
     # -- injected failures -------------------------------------------------------------------------------------
     def rate_limit(
@@ -349,6 +363,10 @@ class FakeDiscord:
     async def slash(self, path: str, *, user: FakeMember | FakeUser, **kwargs: Any) -> InteractionResult:
         """`/path` with options (kwargs or options={...}); see Interactions.slash."""
         return await self.interactions.slash(path, user=user, **kwargs)
+
+    async def send_slash(self, path: str, *, user: FakeMember | FakeUser, **kwargs: Any) -> InteractionResult:
+        """Dispatch `/path` at once, without waiting for a connection or an answer; see Interactions.send_slash."""
+        return await self.interactions.send_slash(path, user=user, **kwargs)
 
     async def autocomplete(
         self, path: str, focused: str, value: Any, *, user: FakeMember | FakeUser, **kwargs: Any

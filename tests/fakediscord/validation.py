@@ -2,7 +2,9 @@
 
 The spec is Discord's official `openapi.json`, found at `STEUNPUNT_OPENAPI_SPEC` or
 `<repo>/../shared/discord/openapi.json`. It is loaded once per process; if it is missing, spec validation is
-skipped with a single warning and the hand-written checks still run.
+skipped with a single warning and the hand-written checks still run, except in CI (``CI`` set) or with
+``STEUNPUNT_REQUIRE_SPEC=1``: there a missing spec is a hard error (:class:`SpecMissingError`), so validation
+can never switch itself off where it matters.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ class SpecMissingWarning(UserWarning):
     """The OpenAPI spec file was not found; only the hand-written checks run."""
 
 
+class SpecMissingError(RuntimeError):
+    """The OpenAPI spec file was not found where it is required (CI, or ``STEUNPUNT_REQUIRE_SPEC=1``)."""
+
+
+def spec_required() -> bool:
+    """Whether a missing spec must fail instead of warn: in CI (``CI`` set) or with ``STEUNPUNT_REQUIRE_SPEC=1``."""
+    ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return ci or os.environ.get("STEUNPUNT_REQUIRE_SPEC", "").strip() == "1"
+
+
 def spec_location() -> Path:
     """Where the spec is looked for: $STEUNPUNT_OPENAPI_SPEC, else ../shared/discord/openapi.json."""
     env = os.environ.get("STEUNPUNT_OPENAPI_SPEC")
@@ -40,10 +52,18 @@ def spec_location() -> Path:
 
 @functools.cache
 def load_registry(path: str) -> Registry | None:
-    """The spec as a `referencing` registry under `urn:discord` (cached; warns once and returns None if absent)."""
+    """The spec as a `referencing` registry under `urn:discord` (cached; warns once and returns None if absent).
+
+    Raises :class:`SpecMissingError` instead when the spec is required (see :func:`spec_required`).
+    """
     try:
         spec = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if spec_required():
+            raise SpecMissingError(
+                f"fakediscord: OpenAPI spec not found at {path}, and it is required here (CI or "
+                "STEUNPUNT_REQUIRE_SPEC=1). Put Discord's openapi.json there or set STEUNPUNT_OPENAPI_SPEC."
+            ) from None
         warnings.warn(
             f"fakediscord: OpenAPI spec not found at {path}; spec validation skipped "
             "(hand-written limit checks still run; set STEUNPUNT_OPENAPI_SPEC to enable).",
