@@ -1,14 +1,27 @@
-"""The link checker against a local aiohttp server: ok, not found, timeout, redirect loop, slow but fine."""
+"""The link checker against a local aiohttp server: ok, not found, timeout, redirect loop, slow but fine.
+
+The default policy refuses every non-public address, so these tests allow exactly 127.0.0.1 (``LOCAL``);
+tests/unit/test_linkcheck_ssrf.py covers the policy itself.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
 
-from bot.linkcheck import USER_AGENT, LinkChecker
+from bot.linkcheck import USER_AGENT, IPAddress, LinkChecker
+
+
+def only_127_0_0_1(address: IPAddress) -> bool:
+    """A test policy: the local test server's address, and nothing else."""
+    return address == ipaddress.IPv4Address("127.0.0.1")
+
+
+LOCAL = only_127_0_0_1
 
 
 @pytest.fixture
@@ -58,7 +71,14 @@ async def site() -> AsyncIterator[tuple[str, list[str]]]:
     async def redirect(_: web.Request) -> web.Response:
         raise web.HTTPMovedPermanently("/ok")
 
+    async def chain(request: web.Request) -> web.Response:
+        left = int(request.match_info["left"])
+        if left == 0:
+            return web.Response(text="end of the chain")
+        raise web.HTTPFound(f"/chain/{left - 1}")
+
     app.router.add_get("/redirect", redirect)
+    app.router.add_route("*", "/chain/{left}", chain)
     runner = web.AppRunner(app)
     await runner.setup()
     tcp = web.TCPSite(runner, "127.0.0.1", 0)
@@ -71,7 +91,7 @@ async def site() -> AsyncIterator[tuple[str, list[str]]]:
 async def test_each_behaviour_is_classified(site: tuple[str, list[str]]) -> None:
     """200 and a redirect to 200 are fine; 404, a hang and a redirect loop are broken; slow but in time is fine."""
     base, agents = site
-    checker = LinkChecker(timeout=0.8, concurrency=2)
+    checker = LinkChecker(timeout=0.8, concurrency=2, allow_address=LOCAL)
     paths = ["/ok", "/missing", "/hang", "/loop", "/slow", "/redirect", "/no-head"]
     results = {r.url.removeprefix(base): r for r in await checker.check_many(base + p for p in paths)}
     assert results["/ok"].ok
@@ -87,14 +107,16 @@ async def test_each_behaviour_is_classified(site: tuple[str, list[str]]) -> None
 async def test_bot_protection_and_server_errors_are_inconclusive(site: tuple[str, list[str]]) -> None:
     """403 from bot protection or a 503 says nothing about the page: such links are not marked broken."""
     base, _ = site
-    results = await LinkChecker(timeout=1.0).check_many([f"{base}/forbidden", f"{base}/unavailable"])
+    results = await LinkChecker(timeout=1.0, allow_address=LOCAL).check_many(
+        [f"{base}/forbidden", f"{base}/unavailable"]
+    )
     assert [r.ok for r in results] == [None, None]
 
 
 async def test_concurrency_is_limited(site: tuple[str, list[str]]) -> None:
     """With a limit of two, six slow pages take three rounds, not one."""
     base, _ = site
-    checker = LinkChecker(timeout=2.0, concurrency=2)
+    checker = LinkChecker(timeout=2.0, concurrency=2, allow_address=LOCAL)
     started = asyncio.get_running_loop().time()
     results = await checker.check_many([f"{base}/slow"] * 6)
     elapsed = asyncio.get_running_loop().time() - started
@@ -104,6 +126,26 @@ async def test_concurrency_is_limited(site: tuple[str, list[str]]) -> None:
 
 async def test_unreachable_host_never_raises() -> None:
     """A closed port is reported as unreachable, not raised."""
-    results = await LinkChecker(timeout=1.0).check_many(["http://127.0.0.1:9/nothing"])
+    results = await LinkChecker(timeout=1.0, allow_address=LOCAL).check_many(["http://127.0.0.1:9/nothing"])
     assert results[0].ok is False
     assert results[0].detail.startswith("unreachable")
+
+
+async def test_five_redirects_are_followed_six_are_broken(site: tuple[str, list[str]]) -> None:
+    """At most five redirects: a chain of five reaches the page, a chain of six is broken (not a loop)."""
+    base, _ = site
+    five, six = await LinkChecker(timeout=2.0, allow_address=LOCAL).check_many([f"{base}/chain/5", f"{base}/chain/6"])
+    assert (five.ok, five.detail) == (True, "HTTP 200")
+    assert (six.ok, six.detail) == (False, "too many redirects")
+
+
+async def test_unreachable_name_never_raises() -> None:
+    """A host name that does not resolve is unreachable (the resolver is a stub: no DNS is asked)."""
+
+    async def nowhere(host: str, port: int) -> list[IPAddress]:
+        raise OSError(f"{host} does not exist")
+
+    results = await LinkChecker(timeout=1.0, resolve=nowhere, allow_address=LOCAL).check_many(
+        ["http://gone.example/page"]
+    )
+    assert (results[0].ok, results[0].detail) == (False, "unreachable: host not found")
