@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
+
+import idna
 
 from bot.domain.guild_settings import THEMES
 from bot.errors import Invalid
@@ -92,6 +95,8 @@ class Resource:
     seed_key: str | None = None
     created_at: str = ""
     updated_at: str = ""
+    version: int = 1
+    """Incremented by every change; a change based on an older version is refused."""
 
     def snapshot(self) -> dict[str, Any]:
         """The fields an audit entry records before and after a change."""
@@ -149,7 +154,12 @@ def clean(text: str, limit: int, *, key: str, required: bool = True) -> str:
 
 
 def normalise_url(raw: str) -> tuple[str, str]:
-    """Return ``(url, key)``: the cleaned http(s) URL, and a key for duplicate detection.
+    """Return ``(url, key)``: the web address as stored, and a key for duplicate detection.
+
+    An address is accepted as members paste it: spaces and non-ASCII characters in the path and query are
+    percent-encoded (UTF-8), an internationalised host name becomes punycode, the scheme and host are
+    lower-cased, and a user name or password before the host is dropped. The length limit applies to what
+    was typed, not to the (possibly longer) normalised form. Only http(s) addresses of public hosts pass.
 
     The key ignores scheme, ``www.``, default ports, the fragment, a trailing slash, tracking parameters
     and the order of query parameters.
@@ -157,30 +167,171 @@ def normalise_url(raw: str) -> tuple[str, str]:
     text = raw.strip()
     if len(text) > URL_MAX:
         raise Invalid("resources.invalid.too_long", field_key="resources.field.url", limit=URL_MAX)
-    if any(c.isspace() for c in text) or _CONTROL.search(text):
+    if _CONTROL.search(text):
         raise Invalid("resources.invalid.url")
     try:
-        parts = urlsplit(text)
+        parts = urlsplit(text.replace("\\", "/"))  # browsers read a backslash in a web address as a slash
         port = parts.port
     except ValueError:
         raise Invalid("resources.invalid.url") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "." not in parts.hostname:
+    scheme = parts.scheme.lower()
+    host = _public_host(parts.hostname or "")
+    if scheme not in ("http", "https") or host is None:
         raise Invalid("resources.invalid.url")
-    host = parts.hostname.lower().rstrip(".")
-    netloc = host if port is None or port in (80, 443) else f"{host}:{port}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
-    path = parts.path or "/"
-    url = urlunsplit((parts.scheme.lower(), netloc, path, urlencode(query), ""))
-    if len(url) > URL_MAX:  # normalising can lengthen it (percent-encoding)
-        raise Invalid("resources.invalid.too_long", field_key="resources.field.url", limit=URL_MAX)
-    if _is_private_host(host):
-        raise Invalid("resources.invalid.url")
+    default_port = port is None or port in (80, 443)
+    netloc = host if default_port else f"{host}:{port}"
+    path = _quote(parts.path or "/", _PATH_SAFE)
+    query = "&".join(
+        _quote(item, _QUERY_SAFE)
+        for item in parts.query.split("&")
+        if item and not _TRACKING.match(unquote_plus(item.partition("=")[0]))
+    )
+    url = urlunsplit((scheme, netloc, path, query, ""))
     key_host = host.removeprefix("www.")
     key_path = path.rstrip("/") or "/"
-    key = f"{key_host}{'' if port in (None, 80, 443) else f':{port}'}{key_path}"
+    key = f"{key_host}{'' if default_port else f':{port}'}{key_path}"
     if query:
-        key += "?" + urlencode(sorted(query))
+        key += "?" + urlencode(sorted(parse_qsl(query, keep_blank_values=True)))
     return url, key
+
+
+def url_host(url: str) -> str | None:
+    """The host a browser opens for ``url``, in ASCII (punycode, lower case), or None when it has no valid host.
+
+    Whatever the stored text, this is what renderers may show as "the real host" of a link.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # a malformed port makes the whole address unusable
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https"):
+        return None
+    return _ascii_host(unquote(parts.hostname or ""))
+
+
+def display_url(url: str) -> str:
+    """A stored address as a member would type it: readable host, spaces and non-ASCII characters decoded.
+
+    Normalising the result gives the stored address back, so it is what an edit form shows.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return url
+    if not host or host.startswith("[") or ":" in host:
+        return url
+    try:
+        shown_host = idna.decode(host)
+    except (idna.IDNAError, UnicodeError):
+        shown_host = host
+    netloc = shown_host if port is None else f"{shown_host}:{port}"
+    path, query = _readable(parts.path), _readable(parts.query)
+    shown = urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
+    trailing = len(shown) - len(shown.rstrip(" "))
+    return shown[: len(shown) - trailing] + "%20" * trailing  # a space at the end would be trimmed as typed
+
+
+_PATH_SAFE = "/:@!$&'()*+,;=~-._%"
+_QUERY_SAFE = "/?:@!$'()*+,;=~-._%"
+_ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
+_LONE_PERCENT = re.compile(r"%(?![0-9a-fA-F]{2})")
+_UTF8_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_NUMBER = re.compile(r"^(0[xX][0-9a-fA-F]*|[0-9]+)$")
+
+
+def _quote(text: str, safe: str) -> str:
+    """Percent-encode everything outside ``safe`` (UTF-8); keep valid escapes (upper-cased), encode a lone ``%``."""
+    quoted = quote(_LONE_PERCENT.sub("%25", text), safe=safe)
+    return _ESCAPE.sub(lambda m: "%" + m.group(1).upper(), quoted)
+
+
+def _readable(text: str) -> str:
+    """Decode escapes that stand for spaces or printable non-ASCII characters; keep every other escape."""
+
+    def decode(match: re.Match[str]) -> str:
+        chunk = match.group(0)
+        try:
+            decoded = unquote(chunk, errors="strict")
+        except UnicodeDecodeError:
+            return chunk
+        out = []
+        for char, escaped in zip(decoded, _split_escapes(chunk), strict=True):
+            keep = char == " " or (ord(char) > 127 and unicodedata.category(char)[0] not in "CZ")
+            out.append(char if keep else escaped)
+        return "".join(out)
+
+    return _UTF8_ESCAPES.sub(decode, text)
+
+
+def _split_escapes(chunk: str) -> list[str]:
+    """The escapes of a run of ``%XX``, grouped by the UTF-8 character they encode."""
+    raw = bytes.fromhex(chunk.replace("%", ""))
+    groups: list[str] = []
+    index = 0
+    for char in raw.decode("utf-8"):
+        size = len(char.encode("utf-8"))
+        groups.append(chunk[index * 3 : (index + size) * 3])
+        index += size
+    return groups
+
+
+def _ascii_host(host: str) -> str | None:
+    """A host name or IP literal in the ASCII form browsers use, or None when it is not a valid host."""
+    host = host.strip().rstrip(".").lower()
+    if not host or len(host) > 253:
+        return None
+    if ":" in host:  # IPv6 (urlsplit removed the brackets)
+        try:
+            return f"[{ipaddress.IPv6Address(host)}]"
+        except ValueError:
+            return None
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii").lower()
+        except (idna.IDNAError, UnicodeError):
+            return None
+    labels = host.split(".")
+    if _NUMBER.match(labels[-1]):  # browsers read such a host as an IPv4 address (127.1, 0x7f.1, 2130706433)
+        address = _ipv4(labels)
+        return None if address is None else str(address)
+    return host if len(host) <= 253 and all(_LABEL.match(label) for label in labels) else None
+
+
+def _ipv4(labels: list[str]) -> ipaddress.IPv4Address | None:
+    """Parse an IPv4 host as browsers do: 1 to 4 parts, each decimal, octal (leading 0) or hex (0x)."""
+    numbers: list[int] = []
+    for label in labels:
+        if not _NUMBER.match(label):
+            return None
+        if label[:2].lower() == "0x":
+            numbers.append(int(label[2:] or "0", 16))
+        elif len(label) > 1 and label.startswith("0"):
+            if any(c not in "01234567" for c in label):
+                return None
+            numbers.append(int(label, 8))
+        else:
+            numbers.append(int(label))
+    if not 1 <= len(numbers) <= 4 or any(n > 255 for n in numbers[:-1]):
+        return None
+    last_bits = 8 * (5 - len(numbers))
+    if numbers[-1] >= 1 << last_bits:
+        return None
+    value = numbers[-1]
+    for position, number in enumerate(numbers[:-1]):
+        value += number << (24 - 8 * position)
+    return ipaddress.IPv4Address(value)
+
+
+def _public_host(hostname: str) -> str | None:
+    """The ASCII host if it is a public web host: with a dot, not loopback, private, link-local or reserved."""
+    host = _ascii_host(hostname)
+    if host is None or ("." not in host and not host.startswith("[")) or _is_private_host(host):
+        return None
+    return host
 
 
 def _is_private_host(host: str) -> bool:

@@ -13,6 +13,7 @@ from bot.render.common import (
     FIELD_VALUE_MAX,
     Colours,
     add_field_within_limits,
+    embed_builder,
     format_bytes,
     format_duration,
     truncate,
@@ -27,6 +28,7 @@ class HelpEntry:
     description: str
 
 
+@embed_builder
 def help_embed(
     sections: Mapping[str, Sequence[HelpEntry]], themes: Sequence[str], i18n: I18n, locale: str
 ) -> discord.Embed:
@@ -62,6 +64,7 @@ def chunk_lines(lines: Sequence[str], limit: int) -> list[str]:
     return blocks
 
 
+@embed_builder
 def about_embed(about: About, servers: int, latency_ms: int | None, i18n: I18n, locale: str) -> discord.Embed:
     """The /about embed."""
     t = i18n.t

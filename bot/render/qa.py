@@ -9,7 +9,19 @@ import discord
 from bot.domain.qa_models import FaqEntry, Gaps, HelpPost, Page
 from bot.domain.search.models import KnowledgeDocument, SearchHit, SearchResult
 from bot.i18n import I18n
-from bot.render.common import Colours, add_field_within_limits, safe, safe_link, truncate
+from bot.render.common import (
+    FIELD_VALUE_MAX,
+    Colours,
+    add_field_within_limits,
+    content_builder,
+    embed_builder,
+    safe,
+    safe_link,
+    safe_markdown,
+    truncate,
+)
+
+EXCERPT_MAX = 300
 
 
 def source_label(doc: KnowledgeDocument, i18n: I18n, locale: str) -> str:
@@ -30,15 +42,16 @@ def hit_field(hit: SearchHit, index: int, guild_id: int | None, i18n: I18n, loca
     """(name, value) of one search result: numbered title, excerpt, source and link."""
     doc = hit.document
     name = truncate(f"{index}. {safe(doc.title)}", 256)
-    lines = [safe(truncate(hit.excerpt or doc.body, 300))]
+    excerpt = truncate(safe(hit.excerpt or doc.body), EXCERPT_MAX)
     meta = source_label(doc, i18n, locale)
     link = document_link(doc, guild_id)
     if link:
-        meta += " · " + safe_link(i18n.t("qa.open_link", locale), link)
-    lines.append(f"-# {meta}")
-    return name, "\n".join(lines)
+        room = FIELD_VALUE_MAX - len(excerpt) - len(meta) - 8  # the newline, "-# " and " · "
+        meta += " · " + safe_link(i18n.t("qa.open_link", locale), link, limit=room)
+    return name, f"{excerpt}\n-# {meta}"
 
 
+@embed_builder
 def answer_embed(question: str, result: SearchResult, guild_id: int | None, i18n: I18n, locale: str) -> discord.Embed:
     """The /ask reply: best matches, or an honest "nothing found" with a way forward."""
     t = i18n.t
@@ -57,14 +70,20 @@ def answer_embed(question: str, result: SearchResult, guild_id: int | None, i18n
     embed.set_footer(text=t("qa.ask.footer", locale))
     for index, hit in enumerate(result.hits, start=1):
         name, value = hit_field(hit, index, guild_id, i18n, locale)
-        add_field_within_limits(embed, name, value)
+        embed.add_field(name=name, value=value, inline=False)  # every hit shows; fit_embed shares the room
     return embed
 
 
+@embed_builder
 def faq_embed(entry: FaqEntry, i18n: I18n, locale: str) -> discord.Embed:
-    """An FAQ entry as members see it."""
+    """An FAQ entry as members see it: its body keeps its markdown, but shows every link's real host.
+
+    Entries can carry a member's words (a promoted forum answer), so no mention or masked link survives.
+    """
     embed = discord.Embed(
-        title=truncate(safe(entry.title), 256), description=truncate(entry.body, 4096), colour=Colours.brand
+        title=truncate(safe(entry.title), 256),
+        description=truncate(safe_markdown(entry.body), 4096),
+        colour=Colours.brand,
     )
     if entry.aliases:
         embed.add_field(name=i18n.t("qa.faq.aliases", locale), value=truncate(safe(", ".join(entry.aliases)), 1024))
@@ -72,6 +91,7 @@ def faq_embed(entry: FaqEntry, i18n: I18n, locale: str) -> discord.Embed:
     return embed
 
 
+@embed_builder
 def suggestion_embed(hits: Sequence[SearchHit], guild_id: int, i18n: I18n, locale: str) -> discord.Embed:
     """The one reply under a new help post: related items the asker may find useful."""
     embed = discord.Embed(
@@ -80,15 +100,17 @@ def suggestion_embed(hits: Sequence[SearchHit], guild_id: int, i18n: I18n, local
     embed.colour = Colours.brand
     for index, hit in enumerate(hits, start=1):
         name, value = hit_field(hit, index, guild_id, i18n, locale)
-        add_field_within_limits(embed, name, value)
+        embed.add_field(name=name, value=value, inline=False)
     return embed
 
 
+@content_builder
 def solved_text(post: HelpPost, i18n: I18n, locale: str) -> str:
     """The thank-you posted in the thread when an answer is accepted."""
     return i18n.t("qa.solve.thanks", locale, helper=f"<@{post.answer_author_id}>")
 
 
+@embed_builder
 def unanswered_embed(page: Page[HelpPost], guild_id: int, i18n: I18n, locale: str) -> discord.Embed:
     """One page of open help posts, oldest first."""
     t = i18n.t
@@ -98,11 +120,12 @@ def unanswered_embed(page: Page[HelpPost], guild_id: int, i18n: I18n, locale: st
         embed.description = t("qa.unanswered.none", locale)
     for post in page.items:
         link = f"https://discord.com/channels/{guild_id}/{post.thread_id}"
-        value = t("qa.unanswered.item", locale, link=link, date=post.created_at[:10])
-        add_field_within_limits(embed, truncate(safe(post.title), 256), value)
+        value = t("qa.unanswered.item", locale, link=link, date=safe(post.created_at[:10]))
+        embed.add_field(name=truncate(safe(post.title), 256), value=value, inline=False)
     return embed
 
 
+@embed_builder
 def gaps_embed(gaps: Gaps, guild_id: int, i18n: I18n, locale: str) -> discord.Embed:
     """Moderators' view of what the community lacks."""
     t = i18n.t
@@ -123,6 +146,6 @@ def gaps_embed(gaps: Gaps, guild_id: int, i18n: I18n, locale: str) -> discord.Em
     add_field_within_limits(embed, t("qa.gaps.no_result", locale), listing(gaps.no_result))
     add_field_within_limits(embed, t("qa.gaps.not_useful", locale), listing(gaps.not_useful))
     if gaps.oldest_open:
-        add_field_within_limits(embed, t("qa.gaps.oldest", locale), gaps.oldest_open[:10])
+        add_field_within_limits(embed, t("qa.gaps.oldest", locale), safe(gaps.oldest_open[:10]))
     embed.set_footer(text=t("qa.gaps.footer", locale))
     return embed

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import discord
 
 from bot.domain.qa_models import Page
 from bot.domain.resources import AuditEntry, Resource
 from bot.i18n import I18n
-from bot.render.common import Colours, add_field_within_limits, safe, safe_link, truncate
+from bot.render.common import (
+    FIELD_VALUE_MAX,
+    Colours,
+    defang,
+    embed_builder,
+    link_target,
+    safe,
+    safe_link,
+    truncate,
+)
+
+LINE_LINK_MAX = 300
+"""Room for the link in one line of a list; a longer link shows its host, and the card opens it."""
+LINE_LABEL_MAX = 60
 
 STATUS_COLOURS = {
     "pending": Colours.warning,
@@ -21,29 +32,35 @@ STATUS_COLOURS = {
 
 
 def link_value(url: str) -> str:
-    """The link field: the address itself as the visible text, shortened to its host when it is long."""
-    label = url if len(url) <= 200 else (urlsplit(url).hostname or "link")
-    return truncate(safe_link(label, url), 1024) if len(url) < 900 else (urlsplit(url).hostname or "")
+    """The card's link field: the real host, linked to the stored address.
+
+    An address too long for a field shows as its host, shortened (``example.org/…``); the card's title opens it.
+    """
+    return safe_link(url, url, limit=FIELD_VALUE_MAX) or "—"
 
 
 def resource_line(resource: Resource, i18n: I18n, locale: str) -> str:
     """One line for lists: a safe link to the resource, its type and language, a star when featured."""
     star = "⭐ " if resource.featured else ""
     kind = i18n.t(f"resources.type.{resource.type}", locale)
-    return f"{star}{safe_link(truncate(resource.title, 120), resource.url)} · {kind} · {resource.language.upper()}"
+    link = safe_link(truncate(resource.title, LINE_LABEL_MAX), resource.url, limit=LINE_LINK_MAX)
+    return f"{star}{link} · {kind} · {safe(resource.language.upper())}"
 
 
+@embed_builder
 def resource_embed(resource: Resource, i18n: I18n, locale: str, *, for_moderators: bool = False) -> discord.Embed:
-    """A resource card. Member-written text is escaped; the link's visible text is never another URL."""
+    """A resource card. Member-written text is escaped; the link's visible text is never another URL.
+
+    The title opens the stored address too, so a link too long for a field still opens.
+    """
     t = i18n.t
     embed = discord.Embed(
         title=truncate(("⭐ " if resource.featured else "") + safe(resource.title), 256),
         description=truncate(safe(resource.summary), 4096) if resource.summary else None,
+        url=link_target(resource.url),
         colour=STATUS_COLOURS.get(resource.status, Colours.brand),
     )
-    embed.add_field(
-        name=t("resources.field.link", locale), value=safe_link(truncate(resource.url, 200), resource.url), inline=False
-    )
+    embed.add_field(name=t("resources.field.link", locale), value=link_value(resource.url), inline=False)
     embed.add_field(name=t("resources.field.theme", locale), value=t(f"theme.{resource.theme}.name", locale))
     embed.add_field(name=t("resources.field.type", locale), value=t(f"resources.type.{resource.type}", locale))
     embed.add_field(name=t("resources.field.language", locale), value=t(f"setup.language.{resource.language}", locale))
@@ -53,7 +70,7 @@ def resource_embed(resource: Resource, i18n: I18n, locale: str, *, for_moderator
     if resource.publisher:
         embed.add_field(name=t("resources.field.publisher", locale), value=truncate(safe(resource.publisher), 1024))
     if resource.licence:
-        embed.add_field(name=t("resources.field.licence", locale), value=resource.licence)
+        embed.add_field(name=t("resources.field.licence", locale), value=safe(resource.licence))
     if resource.tags:
         embed.add_field(name=t("resources.field.tags", locale), value=truncate(safe(", ".join(resource.tags)), 1024))
     if for_moderators:
@@ -74,9 +91,10 @@ def resource_embed(resource: Resource, i18n: I18n, locale: str, *, for_moderator
     return embed
 
 
+@embed_builder
 def resource_list_embed(title: str, page: Page[Resource], i18n: I18n, locale: str, empty_key: str) -> discord.Embed:
-    """A page of resources (browse, search, queue)."""
-    embed = discord.Embed(title=truncate(title, 256), colour=Colours.brand)
+    """A page of resources (browse, search, queue); ``title`` is shown as given, without mentions or masked links."""
+    embed = discord.Embed(title=truncate(defang(title), 256), colour=Colours.brand)
     embed.set_footer(text=i18n.t("qa.page", locale, page=page.page + 1, pages=page.pages))  # first: counts to 6000
     if not page.items:
         embed.description = i18n.t(empty_key, locale)
@@ -84,10 +102,12 @@ def resource_list_embed(title: str, page: Page[Resource], i18n: I18n, locale: st
         value = resource_line(resource, i18n, locale)
         if resource.summary:
             value += "\n" + truncate(safe(resource.summary), 300)
-        add_field_within_limits(embed, truncate(f"#{resource.id} {safe(resource.title)}", 200), truncate(value, 900))
+        name = truncate(f"#{resource.id} {safe(resource.title)}", 200)
+        embed.add_field(name=name, value=value, inline=False)  # every item shows; fit_embed shares the room
     return embed
 
 
+@embed_builder
 def audit_embed(page: Page[AuditEntry], i18n: I18n, locale: str) -> discord.Embed:
     """A page of the audit log, newest first."""
     t = i18n.t
@@ -98,11 +118,11 @@ def audit_embed(page: Page[AuditEntry], i18n: I18n, locale: str) -> discord.Embe
     for entry in page.items:
         actor = t("resources.modlog.bot", locale) if entry.actor_id == 0 else f"<@{entry.actor_id}>"
         title = (entry.after or entry.before or {}).get("title", "")
-        value = t("resources.modlog.line", locale, actor=actor, when=entry.created_at.replace("T", " ")[:16])
+        value = t("resources.modlog.line", locale, actor=actor, when=safe(entry.created_at.replace("T", " ")[:16]))
         if title:
             value += "\n" + truncate(safe(str(title)), 200)
         if entry.reason:
             value += "\n> " + truncate(safe(entry.reason), 300)
-        name = f"{t(f'resources.action.{entry.action}', locale)} · {entry.target_type} #{entry.target_id}"
-        add_field_within_limits(embed, truncate(name, 256), truncate(value, 700))
+        name = f"{t(f'resources.action.{entry.action}', locale)} · {safe(entry.target_type)} #{safe(entry.target_id)}"
+        embed.add_field(name=truncate(name, 256), value=value, inline=False)
     return embed

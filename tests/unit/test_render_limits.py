@@ -1,0 +1,714 @@
+"""Property tests: every builder in bot/render, fed hostile domain objects, stays within Discord's limits.
+
+Whatever the stored text (maximum and over-length titles, summaries and notes, addresses full of ``)``,
+markdown, mentions, masked links, right-to-left and zero-width characters, huge lists), every embed fits every
+limit of Discord's, and no masked link or live mention reaches a message from member text.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import zoneinfo
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+from urllib.parse import unquote
+
+import discord
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bot.render.general
+import bot.render.qa
+import bot.render.resources
+import bot.render.setup
+from bot.domain.guild_settings import THEMES, GuildSettings
+from bot.domain.qa_models import FaqEntry, Gaps, HelpPost, Page
+from bot.domain.resources import (
+    AUDIENCES,
+    LANGUAGES,
+    STATUSES,
+    TYPES,
+    AuditEntry,
+    Resource,
+    normalise_url,
+    url_host,
+)
+from bot.domain.search.models import KINDS, SOURCES, KnowledgeDocument, SearchHit, SearchResult
+from bot.domain.system import About
+from bot.errors import Invalid
+from bot.i18n import I18n
+from bot.render.common import (
+    fit_embeds,
+    link_target,
+    looks_like_address,
+    registered_builders,
+    safe,
+    safe_link,
+    safe_markdown,
+    truncate,
+)
+from bot.render.general import HelpEntry, about_embed, help_embed
+from bot.render.qa import (
+    answer_embed,
+    document_link,
+    faq_embed,
+    gaps_embed,
+    hit_field,
+    solved_text,
+    suggestion_embed,
+    unanswered_embed,
+)
+from bot.render.resources import audit_embed, link_value, resource_embed, resource_line, resource_list_embed
+from bot.render.setup import WIZARD_STEPS, settings_embed, step_embed
+
+I18N = I18n.load("nl")
+MODULES = (bot.render.general, bot.render.qa, bot.render.resources, bot.render.setup)
+FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+# --- hostile values -----------------------------------------------------------------------------------------------
+
+HOSTILE = (
+    "@everyone",
+    "@here",
+    "<@123>",
+    "<@!123456789012345678>",
+    "<@&1>",
+    "<@&123456789012345678>",
+    "<#5>",
+    "</ask:1>",
+    "[x](https://evil.example/a)",
+    "[https://good.example](https://evil.example/b)",
+    "[paypal.com](<https://evil.example/c>)",
+    '[a [b] c](https://evil.example/d "t")',
+    "[pay\u200bpal.com](https://evil.example/e)",
+    "[раураl.com](https://evil.example/f)",
+    "[\u202emoc.lapyap](https://evil.example/g)",
+    "[x](javascript:alert(1))",
+    "](",
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    "`",
+    "```",
+    "**",
+    "__",
+    "~~",
+    "||",
+    "\\",
+    "> ",
+    "# ",
+    "-# ",
+    "\n",
+    " ",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "é",
+    "😀",
+    "ﷺ",
+    "https://evil.example/x",
+    "www.evil.example",
+    "paypal.com",
+    "%29",
+    "{title}",
+)
+LENGTHS = (0, 1, 60, 80, 120, 200, 255, 256, 257, 300, 500, 1000, 1023, 1024, 1025, 2000, 4096, 4097, 6001)
+
+
+def _shape(parts: list[str], length: int | None) -> str:
+    """Join the pieces; with a length, repeat or cut them to exactly that many characters."""
+    text = "".join(parts)
+    if length is None:
+        return text
+    text = text or "x"
+    return (text * (length // len(text) + 1))[:length]
+
+
+pieces = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=12))
+member_text = st.builds(_shape, st.lists(pieces, max_size=24), st.one_of(st.none(), st.sampled_from(LENGTHS)))
+short_text = st.builds(_shape, st.lists(pieces, max_size=6), st.none())
+ids = st.integers(min_value=1, max_value=2**63 - 1)
+counts = st.integers(min_value=0, max_value=2**63 - 1)
+
+URL_PIECES = (")", "(", "]", "[", "<", ">", "`", " ", "\\", '"', "'", "*", "_", "|", "~", "#", "?", "&", "%", "%29")
+URL_PIECES += ("é", "😀", "\u202e", "a", "/", "@everyone", "<@1>", "[x](https://evil.example/u)")
+GOOD_HOSTS = ("example.org", "www.den.nl", "xn--bcher-kva.de", "bücher.de", "8.8.8.8", "[2001:4860::8888]")
+GOOD_HOSTS += ("a_b.example.org", "example.org:8080", "EXAMPLE.ORG.")
+ODD_URLS = (
+    "",
+    "javascript:alert(1)",
+    "https://",
+    "https://good.example](https://evil.example",
+    "https://good.example\\@evil.example/",
+    "http://[::1",
+    "mailto:x@example.org",
+    "https://user:pw@example.org/",
+    "https://example.org:99999/",
+    "https://example.org/" + ")" * 480,
+)
+url_tail = st.builds(
+    _shape,
+    st.lists(st.one_of(st.sampled_from(URL_PIECES), st.text(max_size=5)), max_size=20),
+    st.sampled_from((None, None, 480, 500, 1000, 2100)),
+)
+urls = st.one_of(
+    st.builds(
+        lambda scheme, host, tail: f"{scheme}://{host}/{tail}",
+        st.sampled_from(("https", "http", "HTTPS")),
+        st.sampled_from(GOOD_HOSTS),
+        url_tail,
+    ),
+    st.sampled_from(ODD_URLS),
+)
+
+
+# --- what every rendering must satisfy ----------------------------------------------------------------------------
+
+MENTION = re.compile(r"<@[!&]?\d+>|<#\d+>|</[^<>\s]+:\d+>|@everyone|@here")
+# simple-markdown's link rule, which Discord's clients use: tried at every "[" so no way to read a link is missed.
+LINK_LABEL = r"(?:\[[^\]]*\]|[^\[\]]|\](?=[^\[]*\]))*"
+LINK = re.compile(
+    rf"\[({LINK_LABEL})\]\(\s*<?((?:\([^)]*\)|[^\s\\]|\\.)*?)>?(?:\s+['\"]([\s\S]*?)['\"])?\s*\)",
+)
+UNESCAPE = re.compile(r"\\([^0-9A-Za-z\s])")
+
+
+@dataclass
+class Allowed:
+    """What a rendering may contain that is not member text: our own links and mentions."""
+
+    targets: set[str] = field(default_factory=set)
+    mentions: set[str] = field(default_factory=set)
+
+    def url(self, url: str | None) -> None:
+        """Our links to ``url`` (a resource's or document's stored address) are expected."""
+        target = link_target(url) if url else None
+        if target:
+            self.targets.add(target)
+
+
+def texts(payload: dict[str, Any]) -> list[str]:
+    """Every text of an embed's wire form that Discord shows."""
+    found = [payload.get("title") or "", payload.get("description") or ""]
+    found += [(payload.get("footer") or {}).get("text") or "", (payload.get("author") or {}).get("name") or ""]
+    for item in payload.get("fields") or []:
+        found += [item["name"], item["value"]]
+    return found
+
+
+def check_text(text: str, allowed: Allowed) -> None:
+    """No live mention but ours; every masked link either shows its real host or is one of our own links."""
+    for mention in MENTION.findall(text):
+        assert mention in allowed.mentions, f"live mention {mention!r} in {text!r}"
+    for start in (i for i, char in enumerate(text) if char == "["):
+        match = LINK.match(text, start)
+        if match is None:
+            continue
+        label = UNESCAPE.sub(r"\1", match.group(1)).strip()
+        target = match.group(2)
+        host = url_host(target)
+        assert host is not None, f"masked link to {target!r} in {text!r}"
+        ours = target in allowed.targets and not looks_like_address(label)
+        assert ours or label == host, f"masked link [{label}]({target}) hides its host {host!r}"
+
+
+def check_embeds(embeds: Iterable[discord.Embed], allowed: Allowed) -> None:
+    """Discord's limits on one message's embeds, and the safety of every text in them."""
+    payloads = [embed.to_dict() for embed in embeds]
+    assert len(payloads) <= 10
+    total = 0
+    for payload in payloads:
+        assert len(payload.get("title") or "") <= 256
+        assert len(payload.get("description") or "") <= 4096
+        assert len((payload.get("footer") or {}).get("text") or "") <= 2048
+        assert len((payload.get("author") or {}).get("name") or "") <= 256
+        fields = payload.get("fields") or []
+        assert len(fields) <= 25
+        for item in fields:  # Discord trims, then wants 1 to 256 (name) or 1 to 1024 (value) characters
+            assert item["name"].strip() and len(item["name"]) <= 256
+            assert item["value"].strip() and len(item["value"]) <= 1024
+        if payload.get("url"):
+            assert len(payload["url"]) <= 2048 and url_host(payload["url"]) is not None
+            assert payload["url"] in allowed.targets
+        total += sum(len(text.strip()) for text in texts(payload))
+        for text in texts(payload):
+            check_text(text, allowed)
+    assert total <= 6000
+
+
+def check_embed(embed: discord.Embed, allowed: Allowed) -> None:
+    """One embed: every limit, and safe text."""
+    check_embeds([embed], allowed)
+
+
+# --- domain objects -----------------------------------------------------------------------------------------------
+
+documents = st.builds(
+    KnowledgeDocument,
+    id=ids,
+    guild_id=ids,
+    source=st.sampled_from(SOURCES),
+    source_key=st.one_of(ids.map(str), short_text),
+    kind=st.sampled_from(KINDS),
+    lang=st.sampled_from((None, "nl", "en")),
+    theme=st.none(),
+    title=member_text,
+    body=member_text,
+    tags=st.lists(short_text, max_size=40).map(tuple),
+    url=st.one_of(st.none(), urls),
+    solved=st.booleans(),
+    featured=st.booleans(),
+    helpful=counts,
+    unhelpful=counts,
+    created_at=short_text,
+    updated_at=short_text,
+)
+hits = st.builds(SearchHit, document=documents, score=st.floats(allow_nan=False), excerpt=member_text)
+results = st.builds(
+    SearchResult,
+    query=member_text,
+    hits=st.lists(hits, max_size=8),
+    suggestion=st.one_of(st.none(), member_text),
+    corrected=st.booleans(),
+)
+resources = st.builds(
+    Resource,
+    id=ids,
+    guild_id=ids,
+    title=member_text,
+    url=urls,
+    url_key=short_text,
+    summary=member_text,
+    theme=st.sampled_from(THEMES),
+    tags=st.lists(member_text, max_size=60).map(tuple),
+    language=st.sampled_from(LANGUAGES),
+    licence=st.one_of(st.none(), member_text),
+    type=st.sampled_from(TYPES),
+    audience=st.sampled_from(AUDIENCES),
+    publisher=member_text,
+    suggested_by=ids,
+    status=st.sampled_from(STATUSES),
+    featured=st.booleans(),
+    helpful=counts,
+    decision_note=st.one_of(st.none(), member_text),
+    link_status=st.sampled_from((None, "ok", "broken")),
+    link_detail=st.one_of(st.none(), member_text),
+)
+faq_entries = st.builds(
+    FaqEntry,
+    id=ids,
+    guild_id=ids,
+    title=member_text,
+    body=member_text,
+    aliases=st.lists(member_text, max_size=60).map(tuple),
+    theme=st.none(),
+    lang=st.none(),
+    created_by=ids,
+    updated_by=ids,
+    uses=counts,
+)
+posts = st.builds(
+    HelpPost,
+    thread_id=ids,
+    guild_id=ids,
+    forum_id=ids,
+    author_id=ids,
+    title=member_text,
+    body=member_text,
+    answer_author_id=ids,
+    answer_text=member_text,
+    created_at=member_text,
+)
+ACTIONS = tuple(
+    key.removeprefix("resources.action.") for key in I18N.catalogue("en") if key.startswith("resources.action.")
+)
+audit_entries = st.builds(
+    AuditEntry,
+    id=ids,
+    guild_id=ids,
+    actor_id=st.one_of(st.just(0), ids),
+    action=st.sampled_from(ACTIONS),
+    target_type=short_text,
+    target_id=short_text,
+    before=st.one_of(st.none(), st.fixed_dictionaries({"title": member_text})),
+    after=st.one_of(st.none(), st.fixed_dictionaries({"title": member_text})),
+    reason=st.one_of(st.none(), member_text),
+    created_at=member_text,
+)
+ZONES = tuple(sorted(zoneinfo.available_timezones()))
+guild_settings = st.builds(
+    GuildSettings,
+    guild_id=ids,
+    locale=st.sampled_from((None, "nl", "en")),
+    timezone=st.sampled_from(ZONES),
+    moderator_role_id=st.one_of(st.none(), ids),
+    moderator_channel_id=st.one_of(st.none(), ids),
+    help_forum_id=st.one_of(st.none(), ids),
+    digest_channel_id=st.one_of(st.none(), ids),
+    themes=st.lists(st.sampled_from(THEMES), unique=True).map(tuple),
+)
+locales = st.sampled_from(("nl", "en"))
+CARD = Resource(
+    1, 1, "Gids", "https://example.org/", "", "", "skills", (), "nl", None, "guide", "beginner", "", 7, "approved"
+)
+
+
+def pages(items: st.SearchStrategy[Any], most: int = 10) -> st.SearchStrategy[Page[Any]]:
+    """A page of up to ``most`` items, with page numbers at their bounds."""
+    return st.builds(Page, items=st.lists(items, max_size=most), page=counts, pages=counts, total=counts)
+
+
+def setting_mentions(value: GuildSettings) -> set[str]:
+    """The role and channel mentions /setup shows on purpose."""
+    found = {f"<@&{value.moderator_role_id}>"} if value.moderator_role_id else set()
+    for channel in (value.moderator_channel_id, value.help_forum_id, value.digest_channel_id):
+        if channel:
+            found.add(f"<#{channel}>")
+    return found
+
+
+# --- every builder, with hostile input ----------------------------------------------------------------------------
+
+EMBED_BUILDERS = {
+    "help_embed",
+    "about_embed",
+    "answer_embed",
+    "faq_embed",
+    "suggestion_embed",
+    "unanswered_embed",
+    "gaps_embed",
+    "resource_embed",
+    "resource_list_embed",
+    "audit_embed",
+    "settings_embed",
+    "step_embed",
+}
+CONTENT_BUILDERS = {"solved_text"}
+FRAGMENTS = {"hit_field", "link_value", "resource_line"}
+"""Pieces of embeds, also checked on their own."""
+EXEMPT = {
+    "chunk_lines": "splits our own lines (tested in test_render.py)",
+    "document_link": "returns a stored address for safe_link, not text to show",
+    "source_label": "a catalogue text",
+    "format_value": "one setting's value, checked through settings_embed and step_embed",
+    "settings_lines": "the settings' labels and values, checked through settings_embed",
+    "wizard_steps": "step names, no text",
+}
+
+
+def _public_functions() -> dict[str, Callable[..., Any]]:
+    found: dict[str, Callable[..., Any]] = {}
+    for module in MODULES:
+        for name, value in vars(module).items():
+            if inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("_"):
+                found[name] = value
+    return found
+
+
+def test_no_builder_is_forgotten() -> None:
+    """Every public function of bot/render is covered here, and every embed builder is declared as one."""
+    functions = _public_functions()
+    assert set(functions) == EMBED_BUILDERS | CONTENT_BUILDERS | FRAGMENTS | set(EXEMPT)
+    declared = registered_builders()
+    for name, function in functions.items():
+        key = f"{function.__module__}.{name}"
+        returns = str(inspect.signature(inspect.unwrap(function)).return_annotation)
+        if "Embed" in returns:
+            assert name in EMBED_BUILDERS and declared.get(key) == "embed", name
+        if name in CONTENT_BUILDERS:
+            assert declared.get(key) == "content", name
+
+
+@FAST
+@given(
+    st.lists(
+        st.builds(HelpEntry, path=st.text(alphabet="abcdefgh ", max_size=40), description=st.text(max_size=120)),
+        max_size=60,
+    ),
+    locales,
+)
+def test_help_embed(entries: list[HelpEntry], locale: str) -> None:
+    """A theme with more commands than one field holds is split, and the whole embed still fits."""
+    sections = dict.fromkeys(("general", *THEMES), entries)
+    check_embed(help_embed(sections, ("general", *THEMES), I18N, locale), Allowed())
+
+
+@FAST
+@given(
+    st.builds(
+        About,
+        version=member_text.map(safe),
+        uptime=st.timedeltas(min_value=timedelta(0)),
+        schema_version=counts,
+        database_bytes=counts,
+        configured_servers=counts,
+    ),
+    counts,
+    st.one_of(st.none(), st.integers()),
+    locales,
+)
+def test_about_embed(about: About, servers: int, latency: int | None, locale: str) -> None:
+    """Figures at their bounds fit."""
+    check_embed(about_embed(about, servers, latency, I18N, locale), Allowed())
+
+
+def _hits_allowed(found: Iterable[SearchHit], guild_id: int | None) -> Allowed:
+    allowed = Allowed()
+    for hit in found:
+        allowed.url(document_link(hit.document, guild_id))
+    return allowed
+
+
+@FAST
+@given(member_text, results, st.one_of(st.none(), ids), locales)
+def test_answer_embed(question: str, result: SearchResult, guild_id: int | None, locale: str) -> None:
+    """/ask with hostile questions, titles, excerpts, suggestions and addresses."""
+    check_embed(answer_embed(question, result, guild_id, I18N, locale), _hits_allowed(result.hits, guild_id))
+
+
+@FAST
+@given(st.lists(hits, max_size=8), ids, locales)
+def test_suggestion_embed(found: list[SearchHit], guild_id: int, locale: str) -> None:
+    """The reply under a new forum post."""
+    check_embed(suggestion_embed(found, guild_id, I18N, locale), _hits_allowed(found, guild_id))
+
+
+@FAST
+@given(hits, st.integers(min_value=1, max_value=99), st.one_of(st.none(), ids), locales)
+def test_hit_field(hit: SearchHit, index: int, guild_id: int | None, locale: str) -> None:
+    """One search result fits a field on its own."""
+    name, value = hit_field(hit, index, guild_id, I18N, locale)
+    assert len(name) <= 256 and len(value) <= 1024
+    allowed = _hits_allowed([hit], guild_id)
+    check_text(name, allowed)
+    check_text(value, allowed)
+
+
+@FAST
+@given(faq_entries, locales)
+def test_faq_embed(entry: FaqEntry, locale: str) -> None:
+    """FAQ entries carry members' words (promoted answers): markdown stays, masked links and mentions do not."""
+    check_embed(faq_embed(entry, I18N, locale), Allowed())
+
+
+@FAST
+@given(posts, locales)
+def test_solved_text(post: HelpPost, locale: str) -> None:
+    """The thank-you fits a message and mentions only the helper."""
+    text = solved_text(post, I18N, locale)
+    assert 1 <= len(text) <= 2000
+    check_text(text, Allowed(mentions={f"<@{post.answer_author_id}>"}))
+
+
+@FAST
+@given(pages(posts), ids, locales)
+def test_unanswered_embed(page: Page[HelpPost], guild_id: int, locale: str) -> None:
+    """Open posts with hostile titles."""
+    allowed = Allowed()
+    for post in page.items:
+        allowed.url(f"https://discord.com/channels/{guild_id}/{post.thread_id}")
+    check_embed(unanswered_embed(page, guild_id, I18N, locale), allowed)
+
+
+@FAST
+@given(
+    st.builds(
+        Gaps,
+        days=counts,
+        searches=counts,
+        searches_without_result=counts,
+        no_result=st.lists(st.tuples(member_text, counts), max_size=40),
+        not_useful=st.lists(st.tuples(member_text, counts), max_size=40),
+        open_posts=counts,
+        oldest_open=st.one_of(st.none(), member_text),
+        helpful=counts,
+        unhelpful=counts,
+    ),
+    ids,
+    locales,
+)
+def test_gaps_embed(gaps: Gaps, guild_id: int, locale: str) -> None:
+    """Members' unanswered questions, many and long."""
+    check_embed(gaps_embed(gaps, guild_id, I18N, locale), Allowed())
+
+
+def _resource_allowed(items: Iterable[Resource], *, moderators: bool) -> Allowed:
+    allowed = Allowed()
+    for resource in items:
+        allowed.url(resource.url)
+        if moderators:
+            allowed.mentions.add(f"<@{resource.suggested_by}>")
+    return allowed
+
+
+@FAST
+@given(resources, locales, st.booleans())
+def test_resource_embed(resource: Resource, locale: str, for_moderators: bool) -> None:
+    """A card, for members and for moderators, whatever its stored text and address."""
+    embed = resource_embed(resource, I18N, locale, for_moderators=for_moderators)
+    check_embed(embed, _resource_allowed([resource], moderators=for_moderators))
+
+
+@FAST
+@given(urls)
+def test_link_value(url: str) -> None:
+    """The card's link field fits a field, shows the real host, and links only to the stored address."""
+    value = link_value(url)
+    assert 1 <= len(value) <= 1024
+    allowed = Allowed()
+    allowed.url(url)
+    check_text(value, allowed)
+    host = url_host(url)
+    if host is not None:
+        assert value.replace("\\", "").startswith(("[" + host, host))
+
+
+@FAST
+@given(resources, locales)
+def test_resource_line(resource: Resource, locale: str) -> None:
+    """One line of a list."""
+    check_text(resource_line(resource, I18N, locale), _resource_allowed([resource], moderators=False))
+
+
+@FAST
+@given(member_text, pages(resources), locales, st.sampled_from(("resources.search.none", "resources.browse.none")))
+def test_resource_list_embed(title: str, page: Page[Resource], locale: str, empty_key: str) -> None:
+    """A page of resources with a hostile title (a member's search words) and hostile items."""
+    check_embed(
+        resource_list_embed(title, page, I18N, locale, empty_key), _resource_allowed(page.items, moderators=False)
+    )
+
+
+@FAST
+@given(pages(audit_entries), locales)
+def test_audit_embed(page: Page[AuditEntry], locale: str) -> None:
+    """The audit log with hostile titles and reasons."""
+    allowed = Allowed(mentions={f"<@{entry.actor_id}>" for entry in page.items if entry.actor_id})
+    check_embed(audit_embed(page, I18N, locale), allowed)
+
+
+@FAST
+@given(guild_settings, locales)
+def test_settings_embed(value: GuildSettings, locale: str) -> None:
+    """Every setting at its bounds."""
+    check_embed(settings_embed(value, I18N, locale), Allowed(mentions=setting_mentions(value)))
+
+
+@FAST
+@given(st.sampled_from(WIZARD_STEPS), guild_settings, locales, st.one_of(st.none(), member_text.map(safe)))
+def test_step_embed(step: str, value: GuildSettings, locale: str, note: str | None) -> None:
+    """Each wizard step, with a long note."""
+    check_embed(step_embed(step, value, I18N, locale, note), Allowed(mentions=setting_mentions(value)))
+
+
+# --- the one place that enforces the limits -----------------------------------------------------------------------
+
+raw_fields = st.lists(st.tuples(member_text, member_text, st.booleans()), max_size=30)
+
+
+@st.composite
+def raw_embeds(draw: st.DrawFn) -> discord.Embed:
+    """An embed as a careless builder might make it: any text anywhere, too many fields."""
+    embed = discord.Embed(
+        title=draw(st.one_of(st.none(), member_text)),
+        description=draw(st.one_of(st.none(), member_text)),
+        url=draw(st.one_of(st.none(), urls)),
+    )
+    for name, value, inline in draw(raw_fields):
+        embed.add_field(name=name, value=value, inline=inline)
+    if draw(st.booleans()):
+        embed.set_footer(text=draw(member_text))
+    if draw(st.booleans()):
+        embed.set_author(name=draw(member_text))
+    return embed
+
+
+@FAST
+@given(st.lists(raw_embeds(), max_size=12))
+def test_fit_embeds_enforces_every_limit(embeds: list[discord.Embed]) -> None:
+    """Whatever a builder produced, fit_embeds makes one message of it that Discord accepts (limits only here:
+    raw text is the builders' business)."""
+    count = len(embeds)
+    fitted = fit_embeds(embeds)
+    assert len(fitted) == min(count, 10)
+    payloads = [embed.to_dict() for embed in fitted]
+    total = 0
+    for payload in payloads:
+        assert len(payload.get("title") or "") <= 256
+        assert len(payload.get("description") or "") <= 4096
+        assert len((payload.get("footer") or {}).get("text") or "") <= 2048
+        assert len((payload.get("author") or {}).get("name") or "") <= 256
+        assert len(payload.get("fields") or []) <= 25
+        for item in payload.get("fields") or []:
+            assert item["name"].strip() and len(item["name"]) <= 256
+            assert item["value"].strip() and len(item["value"]) <= 1024
+        assert not payload.get("url") or payload["url"] == link_target(payload["url"])
+        total += sum(len(text.strip()) for text in texts(payload))
+    assert total <= 6000
+
+
+@FAST
+@given(guild_settings, st.lists(resources, min_size=1, max_size=11), locales)
+def test_several_builders_in_one_message(value: GuildSettings, items: list[Resource], locale: str) -> None:
+    """Embeds sent together (as /setup show does) share one 6000 budget and at most ten embeds."""
+    embeds = [settings_embed(value, I18N, locale), *(resource_embed(r, I18N, locale) for r in items)]
+    allowed = _resource_allowed(items, moderators=False)
+    allowed.mentions |= setting_mentions(value)
+    check_embeds(fit_embeds(embeds), allowed)
+
+
+# --- the helpers underneath ---------------------------------------------------------------------------------------
+
+
+@FAST
+@given(member_text, urls, st.integers(min_value=0, max_value=2100))
+def test_safe_link_never_lies_about_its_host(label: str, url: str, limit: int) -> None:
+    """A safe link fits its limit, opens the stored address, and never shows another address than its own."""
+    link = safe_link(label, url, limit=limit)
+    assert len(link) <= max(limit, 0)
+    allowed = Allowed()
+    allowed.url(url)
+    check_text(link, allowed)
+
+
+@FAST
+@given(url_tail, st.sampled_from(GOOD_HOSTS), locales)
+def test_a_card_opens_the_stored_address(tail: str, host: str, locale: str) -> None:
+    """Any address a member may store: its card fits, shows the real host, and its title opens that address."""
+    try:
+        stored, _ = normalise_url(f"https://{host}/{tail}")
+    except Invalid:
+        return
+    card = resource_embed(replace(CARD, url=stored), I18N, locale, for_moderators=True).to_dict()
+    link = card["fields"][0]["value"]
+    assert link.replace("\\", "").startswith((f"[{url_host(stored)}]", url_host(stored)))
+    if len(stored) <= 600:  # what a member can type always fits Discord's 2048 for the title's link
+        assert unquote(card["url"]) == unquote(stored)
+
+
+@FAST
+@given(member_text)
+def test_safe_markdown_leaves_no_masked_link(text: str) -> None:
+    """Member markdown keeps no mention, and every link in it shows its real host."""
+    check_text(safe_markdown(text), Allowed())
+
+
+@FAST
+@given(
+    st.lists(st.one_of(member_text.map(safe), urls.map(lambda u: safe_link(u, u))), max_size=8),
+    st.integers(min_value=0, max_value=3000),
+)
+def test_truncate_never_cuts_a_link_in_half(parts: list[str], limit: int) -> None:
+    """Cutting text with our links in it drops a link as a whole, never leaves half of one."""
+    text = truncate(" ".join(parts), limit)
+    assert len(text) <= limit
+    opened = text.rfind("](")
+    assert opened == -1 or ")" in text[opened:]
