@@ -1,4 +1,4 @@
-"""Content commands of the ``steunpunt`` CLI: import, search and export."""
+"""Content commands of the ``steunpunt`` CLI: import, search and export (services from the composition root)."""
 
 from __future__ import annotations
 
@@ -7,44 +7,38 @@ import asyncio
 import json
 import sys
 import tomllib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.clock import SystemClock
 from bot.config import Settings
-from bot.db.database import Database
-from bot.db.migrate import apply_migrations
 from bot.domain.exchange import dump_resources, is_resource_export, read_resources
 from bot.domain.search.importer import import_documents
 from bot.errors import DomainError, Invalid
 from bot.i18n import I18n
 from bot.interaction_errors import error_text
-from bot.services import Services, build_services
+from bot.services import Services
+from bot.wiring import open_services
 
 EXIT_ERROR = 2
 CLI_ACTOR = 0
 """Actor id recorded in the audit log for changes made from the command line."""
+CLI_LOCALE = "en"
+"""The command line speaks English, whatever DEFAULT_LOCALE says (that is for members)."""
 
 
-@asynccontextmanager
-async def _services(settings: Settings) -> AsyncIterator[Services]:
-    async with Database.open(settings.database_path) as db:
-        await apply_migrations(db)
-        services = build_services(db, SystemClock())
-        await services.search.reindex_stale()
-        yield services
-
-
-def _fail(settings: Settings, error: DomainError) -> int:
-    sys.stderr.write(error_text(I18n.load(settings.default_locale), error, settings.default_locale) + "\n")
+def _fail(error: DomainError) -> int:
+    sys.stderr.write(error_text(I18n.load(CLI_LOCALE), error, CLI_LOCALE) + "\n")
     return EXIT_ERROR
 
 
 async def _import(settings: Settings, path: Path, raw: bytes, guild_id: int | None) -> str:
-    async with _services(settings) as services:
+    async with open_services(settings) as services:
         if path.suffix.lower() == ".toml":
-            records = tomllib.loads(raw.decode("utf-8")).get("resource", [])
+            try:
+                records = tomllib.loads(raw.decode("utf-8")).get("resource", [])
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise Invalid("search.import_unreadable", path=str(path), reason=str(exc)) from exc
+            if not isinstance(records, list):
+                raise Invalid("resources.import.not_a_list", path=str(path))
             return await _import_resources(services, records, guild_id, settings.default_locale)
         if path.suffix.lower() == ".csv":
             return await _import_resources(services, read_resources(raw, path.name), guild_id, settings.default_locale)
@@ -76,14 +70,19 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         sys.stderr.write(f"No such file: {path}\n")
         return EXIT_ERROR
     try:
-        sys.stdout.write(asyncio.run(_import(settings, path, path.read_bytes(), args.guild)) + "\n")
+        raw = path.read_bytes()
+    except OSError as exc:
+        sys.stderr.write(f"Cannot read {path}: {exc.strerror or exc}\n")
+        return EXIT_ERROR
+    try:
+        sys.stdout.write(asyncio.run(_import(settings, path, raw, args.guild)) + "\n")
     except DomainError as exc:
-        return _fail(settings, exc)
+        return _fail(exc)
     return 0
 
 
 async def _search(settings: Settings, query: str, limit: int, guild_id: int) -> list[dict[str, object]]:
-    async with _services(settings) as services:
+    async with open_services(settings, read_only=True) as services:
         result = await services.search.search(guild_id, query, limit=limit)
     rows: list[dict[str, object]] = [
         {
@@ -102,7 +101,7 @@ async def _search(settings: Settings, query: str, limit: int, guild_id: int) -> 
 
 
 def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
-    """Search with the same engine /ask uses; print ranked ids and titles."""
+    """Search with the same engine /ask uses; print ranked ids and titles. Reads the database, never writes it."""
     rows = asyncio.run(_search(settings, args.query, max(1, min(args.limit, 50)), args.guild or 0))
     if args.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -118,16 +117,24 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _export(settings: Settings, guild_id: int, fmt: str) -> bytes:
-    async with _services(settings) as services:
+    async with open_services(settings, read_only=True) as services:
         return dump_resources(await services.library.export(guild_id), "csv" if fmt == "csv" else "json")
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    """Export one server's resources as JSON or CSV (to a file, or standard output)."""
+    """Export one server's resources as JSON or CSV (to a file, or standard output). Only reads the database."""
+    output = Path(args.output).expanduser() if args.output else None
+    if output is not None and output.is_dir():
+        sys.stderr.write(f"{output} is a directory; give the path of the file to write.\n")
+        return EXIT_ERROR
     data = asyncio.run(_export(settings, args.guild, args.format))
-    if args.output:
-        Path(args.output).write_bytes(data)
-        sys.stderr.write(f"Wrote {args.output}\n")
+    if output is not None:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            sys.stderr.write(f"Cannot write {output}: {exc.strerror or exc}\n")
+            return EXIT_ERROR
+        sys.stderr.write(f"Wrote {output}\n")
     else:
         sys.stdout.buffer.write(data)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,12 +15,17 @@ from dotenv import dotenv_values
 
 from bot.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "steunpunt.sqlite3"
+DEFAULT_DATABASE_PATH = Path("data") / "steunpunt.sqlite3"
+"""Relative to the directory of the ``.env`` file in use, or to the current directory when there is none."""
+DEFAULT_ENV_FILE = ".env"
 DISCORD_API_BASE_URL = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 SUPPORTED_LOCALES = ("nl", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_SNOWFLAKE = 2**63 - 1
+"""The largest id SQLite (and Discord's signed 64-bit snowflakes) can hold."""
+MAX_RETENTION_DAYS = 36_500
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,22 +40,48 @@ class Settings:
     discord_api_base_url: str = DISCORD_API_BASE_URL
     discord_gateway_url: str = DISCORD_GATEWAY_URL
     guild_retention_days: int = 30
+    search_log_retention_days: int = 180
 
     @classmethod
-    def from_env(cls, env_file: Path | str | None = ".env", environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls,
+        env_file: Path | str | None = DEFAULT_ENV_FILE,
+        environ: Mapping[str, str] | None = None,
+        *,
+        required: bool = False,
+    ) -> Settings:
         """Read settings from ``environ`` (default ``os.environ``) over the values in ``env_file``.
 
+        A missing ``env_file`` is skipped, unless ``required`` (it was named explicitly). A relative
+        ``DATABASE_PATH`` is resolved against the directory of the ``.env`` file that set it (the current
+        directory when it came from the environment); so is the default, when a ``.env`` file is in use.
         Raises one :class:`ConfigError` that lists every missing or invalid key.
         """
+        environment = os.environ if environ is None else environ
         values: dict[str, str] = {}
-        if env_file is not None and Path(env_file).is_file():
-            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-        values.update(os.environ if environ is None else environ)
-        return cls.from_mapping(values)
+        base = Path.cwd()
+        if env_file is not None:
+            path = Path(env_file).expanduser()
+            if path.is_file():
+                try:
+                    values.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise ConfigError(f"Cannot read the settings file {path}: {exc}") from None
+                base = path.absolute().parent
+            elif required:
+                what = "is not a file" if path.exists() else "does not exist"
+                raise ConfigError(f"The settings file {path} (--env-file) {what}.")
+        values.update(environment)
+        database_base = Path.cwd() if environment.get("DATABASE_PATH", "").strip() else base
+        return cls.from_mapping(values, base_dir=database_base)
 
     @classmethod
-    def from_mapping(cls, env: Mapping[str, str]) -> Settings:
-        """Validate and convert raw string values; collect every problem before failing."""
+    def from_mapping(cls, env: Mapping[str, str], *, base_dir: Path | None = None) -> Settings:
+        """Validate and convert raw string values; collect every problem before failing.
+
+        A relative ``DATABASE_PATH`` (and the default) is made absolute against ``base_dir`` (default: the
+        current directory), so the database stays the same file whatever the process's directory later is.
+        """
         problems: list[str] = []
         kwargs: dict[str, Any] = {}
 
@@ -64,8 +96,9 @@ class Settings:
             problems.append("DISCORD_TOKEN does not look like a bot token (too short or contains spaces).")
         kwargs["discord_token"] = token
 
-        if raw := env.get("DATABASE_PATH", "").strip():
-            kwargs["database_path"] = Path(raw).expanduser()
+        base = base_dir if base_dir is not None else Path.cwd()
+        raw_path = env.get("DATABASE_PATH", "").strip()
+        kwargs["database_path"] = base / (Path(raw_path).expanduser() if raw_path else DEFAULT_DATABASE_PATH)
 
         locale = env.get("DEFAULT_LOCALE", "nl").strip() or "nl"
         if locale not in SUPPORTED_LOCALES:
@@ -77,10 +110,13 @@ class Settings:
             problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got {level!r}).")
         kwargs["log_level"] = level
 
-        kwargs["dev_guild_id"] = _optional_int(env, "DEV_GUILD_ID", problems, minimum=1)
-        retention = _optional_int(env, "GUILD_RETENTION_DAYS", problems, minimum=0)
+        kwargs["dev_guild_id"] = _optional_int(env, "DEV_GUILD_ID", problems, minimum=1, maximum=MAX_SNOWFLAKE)
+        retention = _optional_int(env, "GUILD_RETENTION_DAYS", problems, minimum=0, maximum=MAX_RETENTION_DAYS)
         if retention is not None:
             kwargs["guild_retention_days"] = retention
+        searches = _optional_int(env, "SEARCH_LOG_RETENTION_DAYS", problems, minimum=1, maximum=MAX_RETENTION_DAYS)
+        if searches is not None:
+            kwargs["search_log_retention_days"] = searches
 
         for key, schemes, attr in (
             ("DISCORD_API_BASE_URL", ("http", "https"), "discord_api_base_url"),
@@ -105,7 +141,7 @@ class Settings:
     @property
     def log_level_number(self) -> int:
         """The numeric logging level."""
-        return logging.getLevelName(self.log_level)  # type: ignore[no-any-return]
+        return logging.getLevelNamesMapping()[self.log_level]
 
 
 ENV_KEYS = {
@@ -117,20 +153,21 @@ ENV_KEYS = {
     "DISCORD_API_BASE_URL": "discord_api_base_url",
     "DISCORD_GATEWAY_URL": "discord_gateway_url",
     "GUILD_RETENTION_DAYS": "guild_retention_days",
+    "SEARCH_LOG_RETENTION_DAYS": "search_log_retention_days",
 }
 """Environment key → Settings field; a meta-test keeps this, the dataclass and .env.example in step."""
 
 
-def _optional_int(env: Mapping[str, str], key: str, problems: list[str], *, minimum: int) -> int | None:
+def _optional_int(env: Mapping[str, str], key: str, problems: list[str], *, minimum: int, maximum: int) -> int | None:
     raw = env.get(key, "").strip()
     if not raw:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        problems.append(f"{key} must be a whole number (got {raw!r}).")
+    shown = raw if len(raw) <= 40 else raw[:40] + "..."
+    if not _INTEGER.fullmatch(raw):
+        problems.append(f"{key} must be a whole number (got {shown!r}).")
         return None
-    if value < minimum:
-        problems.append(f"{key} must be at least {minimum} (got {value}).")
+    value = int(raw) if len(raw) <= 40 else (maximum + 1 if raw[0] != "-" else minimum - 1)  # no 4,300-digit parse
+    if not minimum <= value <= maximum:
+        problems.append(f"{key} must be between {minimum} and {maximum} (got {shown}).")
         return None
     return value

@@ -92,7 +92,9 @@ def test_backup_copies_the_database(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == discover()[-1].version
 
 
-@pytest.mark.parametrize("args", [(), ("run",), ("check",), ("sync",), ("db",), ("db", "migrate"), ("db", "backup")])
+@pytest.mark.parametrize(
+    "args", [(), ("run",), ("check",), ("sync",), ("db",), ("db", "migrate"), ("db", "backup"), ("db", "check")]
+)
 def test_every_command_has_help(args: tuple[str, ...], tmp_path: Path) -> None:
     """--help works on every command, without settings."""
     result = run_cli(*args, "--help", cwd=tmp_path)
@@ -106,3 +108,22 @@ def test_invite_url_helpers() -> None:
     assert application_id_from_token("not-a-token") is None
     assert "permissions=" in invite_url(None)
     assert "YOUR_APPLICATION_ID" in invite_url(None)
+
+
+def test_db_check_reports_index_drift_and_fix_repairs_it(tmp_path: Path) -> None:
+    """db check exits 0 on a sound database, 1 naming a stale index entry, and --fix repairs it (then 0)."""
+    db = tmp_path / "db.sqlite3"
+    (tmp_path / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\nDATABASE_PATH={db}\n")
+    starter = Path(__file__).resolve().parents[2] / "bot" / "data" / "resources.toml"
+    assert run_cli("import", str(starter), "--guild", "5", cwd=tmp_path).returncode == 0
+    clean = run_cli("db", "check", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "58 documents checked, 0 differences" in clean.stdout
+    with sqlite3.connect(db) as conn:  # an index write that was lost: the entry still has the old title
+        conn.execute("UPDATE resources SET title = 'Nieuwe titel' WHERE id = 1")
+    found = run_cli("db", "check", cwd=tmp_path)
+    assert found.returncode == 1
+    assert "1 differences (1 stale)" in found.stdout and "server 5 resource:1" in found.stdout
+    fixed = run_cli("db", "check", "--fix", cwd=tmp_path)
+    assert fixed.returncode == 0 and "fixed 1 differences" in fixed.stdout
+    assert run_cli("db", "check", cwd=tmp_path).returncode == 0

@@ -78,7 +78,7 @@ def test_import_is_idempotent_and_search_finds(tmp_path: Path) -> None:
 def test_resources_need_a_server_and_round_trip(tmp_path: Path) -> None:
     """Starter resources import into one server; export → import into an empty database keeps every row."""
     db = tmp_path / "db.sqlite3"
-    starter = ROOT / "data" / "content" / "resources.toml"
+    starter = ROOT / "bot" / "data" / "resources.toml"
     refused = run("import", str(starter), db=db)
     assert refused.returncode == 2 and "--guild" in refused.stderr
     assert run("import", str(starter), "--guild", "7", db=db).returncode == 0

@@ -58,3 +58,40 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     s = Settings.from_env(env, environ={"DEFAULT_LOCALE": "nl"})
     assert s.dev_guild_id == 42
     assert s.default_locale == "nl"
+
+
+def test_ids_and_days_out_of_range_are_settings_problems() -> None:
+    """A DEV_GUILD_ID beyond SQLite's 64-bit integers, or absurd retention, is reported like any bad value."""
+    bad = [("DEV_GUILD_ID", str(2**63)), ("DEV_GUILD_ID", "9" * 5000), ("GUILD_RETENTION_DAYS", "1000000000")]
+    for key, value in bad:
+        with pytest.raises(ConfigError) as info:
+            Settings.from_mapping({"DISCORD_TOKEN": TOKEN, key: value})
+        assert key in str(info.value)
+    assert Settings.from_mapping({"DISCORD_TOKEN": TOKEN, "DEV_GUILD_ID": str(2**63 - 1)}).dev_guild_id == 2**63 - 1
+
+
+def test_relative_database_path_is_relative_to_its_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DATABASE_PATH from a .env is relative to that file's directory; from the environment, to the current one."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = home / ".env"
+    env.write_text(f"DISCORD_TOKEN={TOKEN}\nDATABASE_PATH=db/x.sqlite3\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert Settings.from_env(env, environ={}).database_path == home / "db" / "x.sqlite3"
+    from_environment = Settings.from_env(env, environ={"DATABASE_PATH": "y.sqlite3"})
+    assert from_environment.database_path == elsewhere / "y.sqlite3"
+    env.write_text(f"DISCORD_TOKEN={TOKEN}\n")
+    assert Settings.from_env(env, environ={}).database_path == home / "data" / "steunpunt.sqlite3"
+    no_file = Settings.from_env(tmp_path / "absent.env", environ={"DISCORD_TOKEN": TOKEN})
+    assert no_file.database_path == elsewhere / "data" / "steunpunt.sqlite3"
+    assert Settings.from_env(env, environ={"DATABASE_PATH": "/abs/db.sqlite3"}).database_path == Path("/abs/db.sqlite3")
+
+
+def test_a_named_env_file_must_exist(tmp_path: Path) -> None:
+    """An env file named explicitly (--env-file) that is missing is an error, not silently skipped."""
+    with pytest.raises(ConfigError, match="does not exist"):
+        Settings.from_env(tmp_path / "absent.env", environ={"DISCORD_TOKEN": TOKEN}, required=True)
+    with pytest.raises(ConfigError, match="not a file"):
+        Settings.from_env(tmp_path, environ={"DISCORD_TOKEN": TOKEN}, required=True)

@@ -1,10 +1,11 @@
-"""The starter resource library in data/content/resources.toml is complete, well-formed and sourced."""
+"""The starter resource library shipped in bot/data/resources.toml is complete, well-formed and sourced."""
 
 from __future__ import annotations
 
 import re
 import tomllib
 from collections import Counter
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -12,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-RESOURCES_PATH = ROOT / "data" / "content" / "resources.toml"
+RESOURCES_PATH = files("bot") / "data" / "resources.toml"
 DOMAIN_PATH = ROOT.parent / "shared/domain/domain.md"
 
 THEMES = {"revenue-and-rights", "skills", "collective", "strategy", "collaboration"}

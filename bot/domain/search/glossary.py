@@ -1,6 +1,7 @@
 """The bilingual sector glossary: synonym groups, abbreviations and Dutch/English term pairs.
 
-``data/glossary.toml`` holds ``[[concept]]`` tables::
+The built-in glossary, ``bot/data/glossary.toml`` (read with :mod:`importlib.resources`), holds
+``[[concept]]`` tables::
 
     [[concept]]
     id = "copyright"
@@ -25,14 +26,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from bot.domain.search.analysis import fold, stems, tokenize
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GLOSSARY_PATH = Path(__file__).resolve().parents[3] / "data" / "glossary.toml"
+DEFAULT_GLOSSARY_PATH: Traversable = files("bot") / "data" / "glossary.toml"
+"""The glossary shipped inside the package (a file on disk, or inside a zip, wherever the package is installed)."""
 MAX_PHRASE = 6
 WORD_CACHE = 200_000
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -87,8 +90,8 @@ class Glossary:
         self.fingerprint = hashlib.sha256(source.encode()).hexdigest()[:12]
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_GLOSSARY_PATH) -> Glossary:
-        """Read a glossary TOML file."""
+    def load(cls, path: Traversable = DEFAULT_GLOSSARY_PATH) -> Glossary:
+        """Read a glossary TOML file (default: the built-in one); a :class:`~pathlib.Path` works too."""
         text = path.read_text(encoding="utf-8")
         glossary = cls.from_data(tomllib.loads(text), source=text)
         log.info("Loaded %s glossary concepts from %s", glossary.size, path)
