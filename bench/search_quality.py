@@ -91,7 +91,7 @@ async def run_engine(
     with tempfile.TemporaryDirectory() as tmp:
         async with Database.open(Path(tmp) / "quality.sqlite3") as db:
             await apply_migrations(db)
-            engine = SearchEngine(KnowledgeRepo(db), FixedClock(datetime(2026, 1, 1, tzinfo=UTC)), glossary)
+            engine = SearchEngine(db, KnowledgeRepo(db), FixedClock(datetime(2026, 1, 1, tzinfo=UTC)), glossary)
             await import_documents(engine, docs)
             again = await import_documents(engine, docs)  # idempotent: same ids, nothing added
             assert await engine.count() == len(docs), "re-import added documents"

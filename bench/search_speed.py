@@ -164,7 +164,8 @@ async def run(args: argparse.Namespace) -> None:
             Database.open(Path(tmp) / "plain.sqlite3") as plain,
         ):
             await apply_migrations(ours)
-            engine = SearchEngine(KnowledgeRepo(ours), FixedClock(datetime(2026, 1, 1, tzinfo=UTC)), Glossary.load())
+            clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+            engine = SearchEngine(ours, KnowledgeRepo(ours), clock, Glossary.load())
             t0 = time.perf_counter()
             await import_documents(engine, corpus)
             build_ours = time.perf_counter() - t0

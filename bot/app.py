@@ -19,6 +19,7 @@ from bot.permissions import PermissionAlerts
 from bot.render.common import safe
 from bot.services import Services
 from bot.translator import SteunpuntTranslator
+from bot.ui.expired import ExpiredItem, answer_expired_modal
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,17 @@ _HANDLER_TASKS = (
     "discord-ui-view-dispatch",
     "discord-ui-modal",
     "discord-ui-dynamic-item",
+    "steunpunt-jobs-kick",
 )
 
-EXTENSIONS: tuple[str, ...] = ("cogs.general", "cogs.qa", "cogs.resources", "cogs.privacy", "cogs.setup")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.general",
+    "cogs.qa",
+    "cogs.resources",
+    "cogs.privacy",
+    "cogs.setup",
+    "cogs.jobs",
+)
 """Every cog, loaded in this order. A meta-test checks it lists every module in ``cogs/``."""
 
 
@@ -95,10 +104,15 @@ class SteunpuntBot(commands.Bot):
         self.i18n = i18n
         self.auto_sync = auto_sync
         self.permission_alerts = PermissionAlerts(self)
+        self._kicks: set[asyncio.Task[None]] = set()
+        self.live_views: set[str] = set()
+        """Ids of the short-lived views of this process (see :class:`bot.ui.base.BaseView`)."""
+        self._shutdown: asyncio.Future[None] | None = None
 
     async def setup_hook(self) -> None:
         """Install the translator, load the cogs, and sync commands only if the tree changed."""
         await self.tree.set_translator(SteunpuntTranslator(self.i18n))
+        self.add_dynamic_items(ExpiredItem)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.auto_sync:
@@ -190,16 +204,58 @@ class SteunpuntBot(commands.Bot):
         await self.services.members.mark_delivered(notices)
         return True
 
+    def kick_jobs(self) -> None:
+        """Run due jobs now in the background, not at the next tick (e.g. a queue card after a suggestion).
+
+        Safe alongside the jobs loop: claims are atomic, so no job runs twice.
+        """
+        task = asyncio.create_task(self._run_jobs_quietly(), name="steunpunt-jobs-kick")
+        self._kicks.add(task)
+        task.add_done_callback(self._kicks.discard)
+
+    async def _run_jobs_quietly(self) -> None:
+        try:
+            await self.services.job_runner.run_due(20)
+        except Exception:
+            log.exception("Running due jobs failed")
+
+    async def run_jobs(self, limit: int = 100) -> int:
+        """Run the durable jobs that are due now; returns how many ran.
+
+        The jobs cog does this every few seconds; tests call it to run jobs at once (after moving the clock).
+        """
+        return await self.services.job_runner.run_due(limit)
+
     async def __aexit__(self, *exc_info: object) -> None:
         """Always run our :meth:`close` (it is safe to call twice), so handlers drain before the database closes."""
         await self.close()
 
     async def close(self) -> None:
-        """Disconnect, then let handlers that are still running finish.
+        """Disconnect, stop background loops, let running handlers finish, and give back held jobs.
 
-        They may write to the database, which the composition root closes right after this.
+        Safe to call more than once, also concurrently (SIGTERM and leaving ``async with``): every call
+        waits for the one shutdown, so the composition root never closes the database under it.
         """
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._close_once())
+        await asyncio.shield(self._shutdown)
+
+    async def _close_once(self) -> None:
+        # Background loops first (they may use Discord and the database), then let handlers of interactions
+        # already received answer while the HTTP session is still open, then disconnect.
+        for cog in list(self.cogs.values()):
+            stop = getattr(cog, "stop_background", None)
+            if stop is not None:
+                await stop()
+        await self._drain_handlers()
         await super().close()
+        await self._drain_handlers()  # anything that slipped in before the gateway closed
+        try:
+            await self.services.job_runner.release()  # another process (or the next start) takes them at once
+        except Exception:
+            log.exception("Could not release this process's jobs; they are taken over when their lease ends")
+
+    async def _drain_handlers(self) -> None:
         current = asyncio.current_task()
         pending = [
             task
@@ -211,6 +267,13 @@ class SteunpuntBot(commands.Bot):
             _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
             for task in late:
                 task.cancel()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Answer a modal submission nobody listens to any more (its views' items are answered by ExpiredItem)."""
+        try:
+            await answer_expired_modal(self, interaction)
+        except discord.HTTPException as exc:
+            log.warning("Could not answer an expired modal: %s", exc)
 
     async def on_ready(self) -> None:
         """Log the connection (ids only)."""

@@ -64,6 +64,8 @@ def error_text(i18n: I18n, error: DomainError, locale: str) -> str:
         for name, value in err.params.items():
             if name.endswith("_key"):
                 params[name.removesuffix("_key")] = i18n.t(str(value), locale)
+            elif isinstance(value, DomainError):  # a problem inside a problem (e.g. in record 3 of a file)
+                params[name] = one(value)
             else:  # parameters can carry member text (a title, a file's field name): never markdown or pings
                 params[name] = neutral(value) if isinstance(value, str) else value
         return i18n.t(err.key, locale, **params)

@@ -1,7 +1,8 @@
 """What the bot may do where: its effective permissions per configured channel, and who is a moderator.
 
 The permission audit runs at start-up, during /setup, and whenever a feature fails for lack of a
-permission; the moderators' channel hears about a given problem once (tracked in the database).
+permission; the moderators' channel hears about a given problem once (tracked in the database). It checks
+every channel setting of the settings schema, each of which declares the permissions the bot needs there.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.domain.guild_settings import GuildSettings
+from bot.domain.settings_schema import Setting, label_key
 from bot.domain.setup import is_moderator
 from bot.errors import Forbidden
-from bot.render.common import Colours, add_field_within_limits, truncate
+from bot.render.common import Colours, add_field_within_limits, embed_builder, truncate
 
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
@@ -25,26 +27,13 @@ log = logging.getLogger(__name__)
 
 ALERT_KIND = "permissions"
 
-_BASE = ("view_channel", "send_messages", "embed_links", "read_message_history")
-REQUIREMENTS: dict[str, tuple[str, ...]] = {
-    "moderator_channel": _BASE,
-    "digest_channel": (*_BASE, "attach_files"),
-    "help_forum": (
-        "view_channel",
-        "send_messages",  # a forum post is created with Send Messages
-        "send_messages_in_threads",
-        "create_public_threads",
-        "manage_threads",
-        "embed_links",
-        "read_message_history",
-    ),
-}
-"""Per channel purpose, the permissions the bot needs there (names of discord.Permissions flags)."""
-
 
 @dataclass(frozen=True, slots=True)
 class ChannelProblem:
-    """A configured channel where the bot lacks something (or which no longer exists)."""
+    """A configured channel where the bot lacks something (or which no longer exists).
+
+    ``purpose`` is the public name of the channel setting.
+    """
 
     purpose: str
     channel_id: int
@@ -52,28 +41,25 @@ class ChannelProblem:
     missing: tuple[str, ...]
 
 
-def _configured(settings: GuildSettings) -> list[tuple[str, int]]:
-    pairs = [
-        ("moderator_channel", settings.moderator_channel_id),
-        ("digest_channel", settings.digest_channel_id),
-        ("help_forum", settings.help_forum_id),
-    ]
-    return [(purpose, cid) for purpose, cid in pairs if cid is not None]
+def _configured(settings: GuildSettings) -> list[tuple[Setting, int]]:
+    """Every channel setting of the schema that is set, with its channel id."""
+    pairs = [(spec, getattr(settings, spec.key)) for spec in type(settings).schema().channels()]
+    return [(spec, cid) for spec, cid in pairs if cid is not None]
 
 
-def audit_channel(guild: discord.Guild, purpose: str, channel_id: int) -> ChannelProblem | None:
-    """Compare the bot's effective permissions in one channel (roles and overwrites) with what it needs."""
+def audit_channel(guild: discord.Guild, spec: Setting, channel_id: int) -> ChannelProblem | None:
+    """Compare the bot's effective permissions in one channel (roles and overwrites) with what the setting needs."""
     channel = guild.get_channel(channel_id)
     if channel is None:
-        return ChannelProblem(purpose, channel_id, None, ())
+        return ChannelProblem(spec.name, channel_id, None, ())
     perms = channel.permissions_for(guild.me)
-    missing = tuple(name for name in REQUIREMENTS[purpose] if not getattr(perms, name))
-    return ChannelProblem(purpose, channel_id, channel.name, missing) if missing else None
+    missing = tuple(name for name in spec.permissions if not getattr(perms, name))
+    return ChannelProblem(spec.name, channel_id, channel.name, missing) if missing else None
 
 
 def audit_guild(guild: discord.Guild, settings: GuildSettings) -> list[ChannelProblem]:
     """Every problem in every channel the server's settings point at."""
-    found = [audit_channel(guild, purpose, cid) for purpose, cid in _configured(settings)]
+    found = [audit_channel(guild, spec, cid) for spec, cid in _configured(settings)]
     return [p for p in found if p is not None]
 
 
@@ -83,6 +69,7 @@ def fingerprint(problems: list[ChannelProblem]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+@embed_builder
 def problems_embed(problems: list[ChannelProblem], bot: SteunpuntBot, locale: str) -> discord.Embed:
     """The localised report: per channel, what is missing and how to fix it."""
     t = bot.i18n.t
@@ -90,7 +77,7 @@ def problems_embed(problems: list[ChannelProblem], bot: SteunpuntBot, locale: st
         return discord.Embed(description=t("perms.all_good", locale), colour=Colours.success)
     embed = discord.Embed(title=t("perms.title", locale), description=t("perms.intro", locale), colour=Colours.warning)
     for problem in problems:
-        where = t(f"perms.purpose.{problem.purpose}", locale)
+        where = t(label_key(problem.purpose), locale)
         if problem.channel_name is None:
             add_field_within_limits(embed, where, t("perms.channel_gone", locale, channel_id=problem.channel_id))
             continue

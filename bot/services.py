@@ -10,18 +10,23 @@ from bot.db.database import Database
 from bot.db.repos.audit import AuditRepo
 from bot.db.repos.bot_state import BotStateRepo
 from bot.db.repos.guild_settings import GuildSettingsRepo
+from bot.db.repos.jobs import JobsRepo
 from bot.db.repos.knowledge import KnowledgeRepo
+from bot.db.repos.maintenance import MaintenanceRepo
 from bot.db.repos.members import MembersRepo
-from bot.db.repos.privacy import PrivacyRepo
 from bot.db.repos.qa import QaRepo
 from bot.db.repos.resources import ResourcesRepo
 from bot.db.repos.setup import SetupRepo
 from bot.domain.audit import AuditService
 from bot.domain.guild_settings import GuildSettingsService
+from bot.domain.job_runner import JobRunner
+from bot.domain.jobs import JobService, new_worker_id
 from bot.domain.library import LibraryService
+from bot.domain.maintenance import MaintenanceService
 from bot.domain.members import MembersService
 from bot.domain.privacy import PrivacyService
 from bot.domain.qa import QAService
+from bot.domain.retention import Retention, RetentionService
 from bot.domain.search.engine import SearchEngine
 from bot.domain.search.glossary import Glossary
 from bot.domain.setup import SetupService
@@ -41,26 +46,48 @@ class Services:
     privacy: PrivacyService
     setup: SetupService
     system: SystemService
+    maintenance: MaintenanceService
+    jobs: JobService
+    job_runner: JobRunner
 
 
-def build_services(db: Database, clock: Clock, glossary: Glossary | None = None) -> Services:
-    """Wire repositories into services. Called once, from the composition root (and by tests)."""
-    guild_settings = GuildSettingsService(GuildSettingsRepo(db), clock)
-    search = SearchEngine(KnowledgeRepo(db), clock, glossary or Glossary.load(), log_searches=False)
+def build_services(
+    db: Database, clock: Clock, glossary: Glossary | None = None, retention: Retention | None = None
+) -> Services:
+    """Wire repositories into services. Called once, from the composition root (and by tests).
+
+    Services register the durable jobs they handle themselves; cogs register the ones that need Discord.
+    """
+    retention = retention or Retention()
+    jobs_repo = JobsRepo(db)
+    job_runner = JobRunner(db, jobs_repo, clock, new_worker_id())
+    jobs = JobService(db, jobs_repo, clock, job_runner.policies)
+    guild_settings = GuildSettingsService(db, GuildSettingsRepo(db), clock)
+    knowledge_repo, members_repo = KnowledgeRepo(db), MembersRepo(db)
+    search = SearchEngine(db, knowledge_repo, clock, glossary or Glossary.load(), log_searches=False, jobs=jobs)
+    search.register_jobs(job_runner)
     audit_repo = AuditRepo(db)
-    qa = QAService(QaRepo(db), search, clock, audit_repo)
-    members_repo = MembersRepo(db)
-    library = LibraryService(ResourcesRepo(db), members_repo, search, clock)
-    system = SystemService(BotStateRepo(db), guild_settings, clock, __version__)
-    setup = SetupService(SetupRepo(db), guild_settings, clock)
+    qa = QAService(db, QaRepo(db), search, clock, audit_repo)
+    members = MembersService(db, members_repo, clock)
+    audit = AuditService(audit_repo)
+    library = LibraryService(db, ResourcesRepo(db), members, search, clock, jobs)
+    guild_settings.on_change(library.settings_changed)
+    system = SystemService(db, BotStateRepo(db), guild_settings, clock, __version__)
+    setup = SetupService(db, SetupRepo(db), guild_settings, clock, jobs, retention)
+    setup.register_jobs(job_runner)
+    cleanup = RetentionService(db, knowledge_repo, members_repo, jobs, setup, clock, retention)
+    cleanup.register_jobs(job_runner)
     return Services(
         guild_settings=guild_settings,
         search=search,
         qa=qa,
         library=library,
-        audit=AuditService(audit_repo),
-        members=MembersService(members_repo, clock),
-        privacy=PrivacyService(PrivacyRepo(db), clock),
+        audit=audit,
+        members=members,
+        privacy=PrivacyService(db, clock, (library, qa, audit, members, jobs, search)),
         setup=setup,
         system=system,
+        jobs=jobs,
+        job_runner=job_runner,
+        maintenance=MaintenanceService(MaintenanceRepo(db), search, (library, qa)),
     )

@@ -45,11 +45,13 @@ def metadata_key(string: app_commands.locale_str, context: app_commands.Translat
         suffix = "name" if loc in (Loc.command_name, Loc.group_name) else "description"
         if isinstance(data, app_commands.ContextMenu):
             return f"{context_menu_key(data.name)}.{suffix}"
-        return f"{command_key(data.qualified_name)}.{suffix}"
-    if loc in (Loc.parameter_name, Loc.parameter_description):
+        if isinstance(data, app_commands.Command | app_commands.Group):
+            return f"{command_key(data.qualified_name)}.{suffix}"
+        return None
+    if loc in (Loc.parameter_name, Loc.parameter_description) and isinstance(data, app_commands.Parameter):
         suffix = "name" if loc is Loc.parameter_name else "description"
         return f"{command_key(data.command.qualified_name)}.options.{data.name}.{suffix}"
-    if loc is Loc.choice_name:
+    if loc is Loc.choice_name and isinstance(data, app_commands.Choice):
         return f"choice.{_slug(str(data.value))}"
     return None
 

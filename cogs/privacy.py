@@ -19,7 +19,7 @@ class ForgetConfirm(BaseView):
     """Asks once more before deleting a member's data."""
 
     def __init__(self, bot: SteunpuntBot, owner_id: int, locale: str) -> None:
-        super().__init__(bot, owner_id=owner_id, timeout=120)
+        super().__init__(bot, owner_id=owner_id, command="privacy forget", timeout=120)
         self.locale = locale
         self.confirm.label = bot.i18n.t("privacy.forget.confirm", locale)
         self.cancel.label = bot.i18n.t("privacy.forget.cancel", locale)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from bot.clock import FixedClock
 from bot.db.database import Database
@@ -17,6 +19,16 @@ from bot.services import Services, build_services
 pytest_plugins = ["tests.fakediscord.plugin"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Profiles of the property-based fuzzing through the fake Discord (tests/e2e/test_fuzz.py), applied per run there
+# and never loaded globally; STEUNPUNT_FUZZ_PROFILE=long selects the long one. Examples are per fuzzed target.
+_FUZZ_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+hypothesis_settings.register_profile(
+    "fuzz-default", max_examples=6, deadline=None, derandomize=True, database=None, suppress_health_check=_FUZZ_HEALTH
+)
+hypothesis_settings.register_profile(
+    "fuzz-long", max_examples=200, deadline=None, database=None, print_blob=True, suppress_health_check=_FUZZ_HEALTH
+)
 
 
 @pytest.fixture

@@ -1,37 +1,138 @@
-"""One aiosqlite connection per process, with a single write path through `transaction()`."""
+"""SQLite storage: one writer connection with a single write path, and a read-only connection for reads.
+
+The seams a service sees are the protocols at the top of this module: :class:`UnitOfWork` opens one
+transaction per use case, and the :class:`Transaction` it yields is passed, unopened, to every repository
+the use case calls. Reads that need not be consistent with a write use :class:`Reader` (the read-only
+connection), so a half-written, uncommitted change is never visible to them. A second backend would
+implement the same three protocols and its own repositories; services would not change.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
+
+from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 Params = Mapping[str, Any] | tuple[Any, ...]
+Row = sqlite3.Row
 
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 32 * 1024
 
 
-class Database:
-    """A thin wrapper around one aiosqlite connection.
+class Reader(Protocol):
+    """Something SQL reads can run on: the read-only connection, or a transaction (which sees its own writes)."""
 
-    aiosqlite runs every call for a connection on one worker thread, so coroutines interleave statements.
-    All writes therefore go through :meth:`transaction`, which holds an asyncio lock and issues
-    ``BEGIN IMMEDIATE``; reads outside a transaction are fine.
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query, or None."""
+        ...
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a query."""
+        ...
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
+        ...
+
+
+class Snapshots(Protocol):
+    """Something that gives a consistent view for several reads: ``async with db.snapshot() as r: ...``."""
+
+    def snapshot(self) -> AbstractAsyncContextManager[Reader]:
+        """Reads inside the block all see the same committed state (a read transaction)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """What a service holds to run a use case atomically: ``async with uow.transaction() as tx: ...``."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """One transaction: everything written through it commits together, or nothing does."""
+        ...
+
+
+StepHook = Callable[[str], None]
+"""Called after every statement a transaction executes (a fault-injection seam for tests)."""
+
+ReadHook = Callable[[str], Awaitable[None]]
+"""Awaited after every statement on the read connection (lets a test write between two reads)."""
+
+
+class _Connection:
+    """Reads on one aiosqlite connection."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query, or None."""
+        async with self._conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a query."""
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+
+async def _configure(conn: aiosqlite.Connection, *, read_only: bool) -> None:
+    conn.row_factory = aiosqlite.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+    # 32 MiB of page cache (the default is 2 MiB): the full-text index is read on every search.
+    await conn.execute(f"PRAGMA cache_size = {-CACHE_KIB:d}")
+    if read_only:
+        await conn.execute("PRAGMA query_only = ON")
+        return
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+
+
+async def _connect(path: Path, *, read_only: bool) -> aiosqlite.Connection:
+    """Open and configure one connection; a connection whose set-up fails is closed before raising."""
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    try:
+        await _configure(conn, read_only=read_only)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+class Database(_Connection):
+    """The SQLite database: a writer connection (all writes, through :meth:`transaction`) and a reader.
+
+    aiosqlite runs every call for a connection on one worker thread, so coroutines would interleave
+    statements; :meth:`transaction` therefore holds an asyncio lock and issues ``BEGIN IMMEDIATE``.
+    Reads through :meth:`fetch_one` and friends use the second, read-only connection: in WAL mode they see
+    the last committed state, never a transaction in progress.
     """
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection | None, path: Path) -> None:
+        super().__init__(reader or writer)
+        self._writer = writer
+        self._reader = reader
         self.path = path
         self._lock = asyncio.Lock()
+        self._snapshot_lock = asyncio.Lock()
+        self.step_hook: StepHook | None = None
+        self.read_hook: ReadHook | None = None
 
     @classmethod
     @asynccontextmanager
@@ -45,63 +146,102 @@ class Database:
 
     @classmethod
     async def connect(cls, path: Path | str) -> Database:
-        """Connect with WAL, foreign keys and a busy timeout; the driver never opens transactions itself."""
+        """Connect the writer (WAL, foreign keys, busy timeout) and the reader.
+
+        Raises :class:`ConfigError` (with every connection closed) when the file is not an SQLite
+        database or cannot be opened or created.
+        """
         p = Path(path)
-        if str(p) != ":memory:":
-            p.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(p), isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        # 32 MiB of page cache (the default is 2 MiB): the full-text index is read on every search.
-        await conn.execute(f"PRAGMA cache_size = {-CACHE_KIB:d}")
-        return cls(conn, p)
+        memory = str(p) == ":memory:"
+        try:
+            if not memory:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            writer = await _connect(p, read_only=False)
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigError(f"Cannot open the database {p}: {exc}") from None
+        if memory:  # a second connection would see a different, empty database
+            return cls(writer, None, p)
+        try:
+            reader = await _connect(p, read_only=True)
+        except (sqlite3.Error, OSError) as exc:
+            await writer.close()
+            raise ConfigError(f"Cannot open the database {p}: {exc}") from None
+        return cls(writer, reader, p)
 
     async def close(self) -> None:
-        """Close the connection (waits for a running transaction)."""
+        """Close both connections (waits for a running transaction)."""
         async with self._lock:
-            await self._conn.close()
+            if self._reader is not None:
+                await self._reader.close()
+            await self._writer.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """Run a block of writes atomically: commit on success, roll back on any exception."""
+        """Run a use case's writes atomically: commit on success, roll back on any exception.
+
+        Also when the task is cancelled: aiosqlite runs a statement to its end on its own thread even if
+        the awaiting task was cancelled, so a BEGIN or a write may have happened; any transaction left
+        open is rolled back before the lock is released.
+        """
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(self._conn)
+                await self._writer.execute("BEGIN IMMEDIATE")
+                yield Transaction(self._writer, self.step_hook)
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback_open()
                 raise
-            else:
-                await self._conn.execute("COMMIT")
+            try:
+                await self._writer.execute("COMMIT")
+            except BaseException:
+                await self._rollback_open()
+                raise
 
-    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """Return the first row of a query, or None."""
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+    async def _rollback_open(self) -> None:
+        """Roll back whatever transaction the writer has open (none: nothing to do)."""
+        if self._writer.in_transaction:
+            await asyncio.shield(self._writer.execute("ROLLBACK"))
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Return every row of a query."""
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query on the read connection (committed data only), or None."""
+        row = await super().fetch_one(sql, params)
+        if self.read_hook is not None:
+            await self.read_hook(sql)
+        return row
 
-    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
-        """Return the first column of the first row, or None."""
-        row = await self.fetch_one(sql, params)
-        return None if row is None else row[0]
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a query on the read connection (committed data only)."""
+        rows = await super().fetch_all(sql, params)
+        if self.read_hook is not None:
+            await self.read_hook(sql)
+        return rows
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Reader]:
+        """Several reads that must agree (a page and its total): one read transaction on the reader.
+
+        In WAL mode a read transaction sees one committed state throughout, whatever commits meanwhile.
+        """
+        if self._reader is None:  # in-memory: the writer's lock gives the same guarantee
+            async with self._lock:
+                yield _Connection(self._writer)
+            return
+        async with self._snapshot_lock:
+            await self._reader.execute("BEGIN")
+            try:
+                yield self
+            finally:
+                await self._reader.execute("COMMIT")
 
     async def executescript_raw(self, script: str) -> None:
-        """Run a script outside the lock; only the migration runner uses this (it manages BEGIN itself)."""
+        """Run a script on the writer; only the migration runner uses this (it manages BEGIN itself)."""
         async with self._lock:
-            await self._conn.executescript(script)
+            await self._writer.executescript(script)
 
     async def rollback_if_open(self) -> None:
         """Roll back a transaction a failed script left open (no-op otherwise)."""
         async with self._lock:
-            if self._conn.in_transaction:
-                await self._conn.execute("ROLLBACK")
+            if self._writer.in_transaction:
+                await self._writer.execute("ROLLBACK")
 
     async def backup_to(self, target: Path) -> None:
         """Copy the live database to ``target`` with SQLite's online backup API (consistent while running)."""
@@ -109,37 +249,48 @@ class Database:
         async with self._lock:
             dest = await aiosqlite.connect(str(target))
             try:
-                await self._conn.backup(dest)
+                await self._writer.backup(dest)
             finally:
                 await dest.close()
 
 
-class Transaction:
-    """The handle given inside :meth:`Database.transaction`; every write goes through it."""
+class Transaction(_Connection):
+    """The handle given inside :meth:`Database.transaction`; every write goes through it.
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    Repositories receive it from the service that opened it; they never open transactions themselves.
+    Reads through it see the transaction's own writes.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, step_hook: StepHook | None = None) -> None:
+        super().__init__(conn)
+        self._step_hook = step_hook
+
+    def _step(self, sql: str) -> None:
+        if self._step_hook is not None:
+            self._step_hook(sql)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Execute one statement; return the last inserted rowid (0 if none)."""
         async with self._conn.execute(sql, params) as cur:
-            return cur.lastrowid or 0
+            rowid = cur.lastrowid or 0
+        self._step(sql)
+        return rowid
 
     async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
         """Execute one statement; return the number of rows it changed."""
         async with self._conn.execute(sql, params) as cur:
-            return cur.rowcount
+            count = cur.rowcount
+        self._step(sql)
+        return count
+
+    async def execute_returning(self, sql: str, params: Params = ()) -> list[Row]:
+        """Execute one statement with a RETURNING clause; return the rows it returned."""
+        async with self._conn.execute(sql, params) as cur:
+            rows = list(await cur.fetchall())
+        self._step(sql)
+        return rows
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Execute one statement for many parameter sets."""
         await self._conn.executemany(sql, rows)
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """Read inside the transaction (sees its own writes)."""
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()
-
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Read every row inside the transaction."""
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        self._step(sql)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.domain.qa_models import Page
 from bot.domain.resources import AuditEntry
 
 if TYPE_CHECKING:
+    from bot.db.database import Transaction
     from bot.db.repos.audit import AuditRepo
 
 
@@ -30,8 +31,18 @@ def entry_to_dict(entry: AuditEntry) -> dict[str, Any]:
 class AuditService:
     """Reading the audit log (writers record entries through their own repositories, atomically)."""
 
+    member_columns: ClassVar[tuple[str, ...]] = ("audit_log.actor_id",)
+
     def __init__(self, repo: AuditRepo) -> None:
         self._repo = repo
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """The curation actions the member took in this server."""
+        return {"moderation_actions": await self._repo.export_member(guild_id, user_id)}
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Keep the record of actions, without the member's id (as actor or inside the details)."""
+        return await self._repo.forget_member(tx, guild_id, user_id)
 
     async def recent(self, guild_id: int, page: int, per_page: int = 8) -> Page[AuditEntry]:
         """Newest entries first."""

@@ -5,30 +5,43 @@ from __future__ import annotations
 import logging
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from bot.clock import Clock, from_iso, to_iso
+from bot.clock import Clock, to_iso
 from bot.domain.qa_models import Page
-from bot.domain.resources import NOTE_MAX, STATUSES, Resource, ResourceDraft, clean, make_draft
+from bot.domain.resource_import import parse_records
+from bot.domain.resources import NOTE_MAX, Resource, ResourceDraft, clean
+from bot.domain.search.engine import rekey
 from bot.domain.search.models import NewDocument
-from bot.errors import Invalid, NotFound, RateLimited
+from bot.errors import Conflict, Invalid, NotFound, RateLimited
 
 if TYPE_CHECKING:
-    from bot.db.repos.members import MembersRepo
+    from bot.db.database import Transaction, UnitOfWork
     from bot.db.repos.resources import ResourcesRepo
+    from bot.domain.guild_settings import GuildSettings
+    from bot.domain.jobs import JobService
+    from bot.domain.members import MembersService
     from bot.domain.search.engine import SearchEngine
+    from bot.domain.search.models import IndexRecord
 
 log = logging.getLogger(__name__)
 
-STARTER_PATH = Path(__file__).resolve().parents[2] / "data" / "content" / "resources.toml"
+STARTER_PATH: Traversable = files("bot") / "data" / "resources.toml"
 REOPENABLE = ("changes_requested", "rejected")
 """Statuses from which the original suggester may send the same link again."""
 SUGGESTION_LIMIT = 3
 SUGGESTION_WINDOW = timedelta(minutes=10)
+SCHEDULE_JOB = "links.schedule"
+"""The recurring job that queues link checks."""
+CHECK_JOB = "links.check"
+"""The job that checks one resource's link."""
+QUEUE_CARD_JOB = "resources.queue_card"
+"""The durable job that posts a suggestion's review card in the moderators' channel."""
 BOT_ACTOR = 0
 """The actor id recorded for actions the bot takes itself (link checks)."""
 
@@ -91,6 +104,39 @@ def with_draft(resource: Resource, draft: ResourceDraft) -> Resource:
     return replace(resource, **{name: getattr(draft, name) for name in fields})
 
 
+def index_document(resource: Resource) -> NewDocument:
+    """The search-index document of an approved resource."""
+    return NewDocument(
+        guild_id=resource.guild_id,
+        source="resource",
+        source_key=str(resource.id),
+        kind="resource",
+        title=resource.title,
+        body=resource.summary or resource.title,
+        lang=resource.language,
+        theme=resource.theme,
+        tags=resource.tags,
+        url=resource.url,
+        featured=resource.featured,
+    )
+
+
+def _draft_document(guild_id: int, draft: ResourceDraft) -> NewDocument:
+    """The index document a draft will have once stored (its key is set after the insert)."""
+    return NewDocument(
+        guild_id=guild_id,
+        source="resource",
+        source_key="new",
+        kind="resource",
+        title=draft.title,
+        body=draft.summary or draft.title,
+        lang=draft.language,
+        theme=draft.theme,
+        tags=draft.tags,
+        url=draft.url,
+    )
+
+
 def resource_to_dict(resource: Resource) -> dict[str, Any]:
     """Every exported field of a resource (tags as a list)."""
     data = {name: getattr(resource, name) for name in EXPORT_FIELDS}
@@ -101,7 +147,19 @@ def resource_to_dict(resource: Resource) -> dict[str, Any]:
 class LibraryService:
     """Curated resources of every server, each scoped by ``guild_id``."""
 
-    def __init__(self, repo: ResourcesRepo, members: MembersRepo, search: SearchEngine, clock: Clock) -> None:
+    member_columns: ClassVar[tuple[str, ...]] = ("resources.suggested_by", "resource_votes.user_id")
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        repo: ResourcesRepo,
+        members: MembersService,
+        search: SearchEngine,
+        clock: Clock,
+        jobs: JobService,
+    ) -> None:
+        self._uow = uow
+        self._jobs = jobs
         self._repo = repo
         self._members = members
         self._search = search
@@ -119,27 +177,57 @@ class LibraryService:
     async def suggest(self, guild_id: int, user_id: int, draft: ResourceDraft) -> Resource:
         """A member suggests a resource: cooldown, duplicate check, then it waits in the queue."""
         since = self._clock.now() - SUGGESTION_WINDOW
-        if await self._repo.suggestions_since(guild_id, user_id, since) >= SUGGESTION_LIMIT:
-            raise RateLimited("resources.cooldown", minutes=int(SUGGESTION_WINDOW.total_seconds() // 60))
-        existing = await self._repo.by_url_key(guild_id, draft.url_key)
-        if existing is not None and existing.suggested_by == user_id and existing.status in REOPENABLE:
-            return await self._reopen(existing, user_id, draft)
-        if existing is not None:
-            raise Invalid("resources.duplicate_of", title=existing.title, id=existing.id)
-        audit = {"actor_id": user_id, "action": "resource.suggest", "reason": None}
-        return await self._repo.insert(
-            guild_id, draft, suggested_by=user_id, status="pending", now=self._clock.now(), audit=audit
+        async with self._uow.transaction() as tx:
+            if await self._repo.suggestions_since(guild_id, user_id, since, tx) >= SUGGESTION_LIMIT:
+                raise RateLimited("resources.cooldown", minutes=int(SUGGESTION_WINDOW.total_seconds() // 60))
+            existing = await self._repo.by_url_key(guild_id, draft.url_key, tx)
+            if existing is not None and existing.suggested_by == user_id and existing.status in REOPENABLE:
+                after = replace(with_draft(existing, draft), status="pending")
+                audit = {"actor_id": user_id, "action": "resource.resubmit", "reason": None}
+                stored = await self._repo.update(tx, existing, after, now=self._clock.now(), audit=audit)
+            elif existing is not None and existing.status == "pending":
+                raise Invalid("resources.duplicate_pending", title=existing.title, id=existing.id)
+            elif existing is not None:
+                raise Invalid("resources.duplicate_of", title=existing.title, id=existing.id)
+            else:
+                audit = {"actor_id": user_id, "action": "resource.suggest", "reason": None}
+                stored = await self._repo.insert(
+                    tx, guild_id, draft, suggested_by=user_id, status="pending", now=self._clock.now(), audit=audit
+                )
+            await self._queue_card(tx, stored)
+            return stored
+
+    async def _queue_card(self, tx: Transaction, resource: Resource) -> None:
+        """A resource entered the review queue: its card for the moderators is posted by a durable job.
+
+        The job posts once the server has a moderators' channel the bot may use, and retries when Discord
+        refuses or is down, so no suggestion stays without a card.
+        """
+        await self._repo.set_queue_card(tx, resource.guild_id, resource.id, None, None)
+        await self._jobs.enqueue(
+            tx,
+            QUEUE_CARD_JOB,
+            {"resource_id": resource.id},
+            guild_id=resource.guild_id,
+            dedupe_key=f"{QUEUE_CARD_JOB}:{resource.id}",
         )
 
-    async def _reopen(self, existing: Resource, user_id: int, draft: ResourceDraft) -> Resource:
-        """The suggester sends an improved version of a suggestion that was sent back: it waits again."""
-        after = replace(with_draft(existing, draft), status="pending")
-        audit = {"actor_id": user_id, "action": "resource.resubmit", "reason": None}
-        return await self._repo.update(existing, after, now=self._clock.now(), audit=audit)
+    async def waiting_for_card(self, guild_id: int, resource_id: int) -> Resource | None:
+        """The resource whose queue card a job should post, or None when there is nothing (left) to post."""
+        resource = await self._repo.get(guild_id, resource_id)
+        if resource is None or resource.status != "pending" or resource.queue_message_id is not None:
+            return None
+        return resource
 
-    async def set_queue_card(self, resource: Resource, channel_id: int, message_id: int) -> None:
+    async def settings_changed(self, tx: Transaction, before: GuildSettings, after: GuildSettings) -> None:
+        """A moderators' channel was set or changed: cards waiting for one are posted now."""
+        if after.moderator_channel_id is not None and after.moderator_channel_id != before.moderator_channel_id:
+            await self._jobs.wake(tx, QUEUE_CARD_JOB, after.guild_id)
+
+    async def set_queue_card(self, resource: Resource, channel_id: int | None, message_id: int | None) -> None:
         """Remember the moderators' queue card of a suggestion."""
-        await self._repo.set_queue_card(resource.guild_id, resource.id, channel_id, message_id)
+        async with self._uow.transaction() as tx:
+            await self._repo.set_queue_card(tx, resource.guild_id, resource.id, channel_id, message_id)
 
     async def approve(self, guild_id: int, resource_id: int, moderator_id: int) -> Decision:
         """Approve: the resource becomes findable (library and /ask) and the suggester is told."""
@@ -166,19 +254,23 @@ class LibraryService:
     async def _decide(
         self, guild_id: int, resource_id: int, actor: int, status: str, action: str, note: str | None
     ) -> Decision:
+        """Change the status: row, audit entry, index entry and the suggester's notice in one transaction."""
         before = await self.get(guild_id, resource_id)
         if before.status == status:
             raise Invalid("resources.already", status=status)
         after = replace(before, status=status, decision_note=note)
-        stored = await self._repo.update(
-            before, after, now=self._clock.now(), audit={"actor_id": actor, "action": action, "reason": note}
-        )
-        await self._sync_index(stored)
+        records = await self._prepare(after)
         notify = None
         if action != "resource.archive" and before.suggested_by not in (actor, BOT_ACTOR):
             notify = before.suggested_by
-            params = {"title": stored.title, "note": note or ""}
-            await self._members.add_notice(guild_id, notify, f"resources.notice.{status}", params, self._clock.now())
+        async with self._uow.transaction() as tx:
+            stored = await self._repo.update(
+                tx, before, after, now=self._clock.now(), audit={"actor_id": actor, "action": action, "reason": note}
+            )
+            await self._write_index(tx, stored, records)
+            if notify is not None:
+                params = {"title": stored.title, "note": note or ""}
+                await self._members.add_notice(tx, guild_id, notify, f"resources.notice.{status}", params)
         return Decision(stored, notify)
 
     async def queue(self, guild_id: int, page: int, per_page: int = 5) -> Page[Resource]:
@@ -211,20 +303,34 @@ class LibraryService:
         resource = await self.get(guild_id, resource_id)
         if resource.status != "approved":
             raise NotFound("resources.not_found")
-        voted = await self._repo.vote_helpful(guild_id, resource_id, user_id, self._clock.now())
-        if voted:
-            await self._sync_index(replace(resource, helpful=resource.helpful + 1))
-        return voted
+        async with self._uow.transaction() as tx:
+            return await self._repo.vote_helpful(tx, guild_id, resource_id, user_id, self._clock.now())
 
     # --- curating --------------------------------------------------------------------------------
 
-    async def edit(self, guild_id: int, resource_id: int, moderator_id: int, draft: ResourceDraft) -> Resource:
-        """Change a resource's fields (moderators)."""
+    async def edit(
+        self,
+        guild_id: int,
+        resource_id: int,
+        moderator_id: int,
+        draft: ResourceDraft,
+        *,
+        expected_version: int | None = None,
+    ) -> Resource:
+        """Change a resource's fields (moderators).
+
+        ``expected_version`` is the version the moderator saw when they started editing; if the resource
+        changed since, the edit is refused rather than silently overwriting the other change.
+        """
         before = await self.get(guild_id, resource_id)
+        if expected_version is not None and before.version != expected_version:
+            raise Conflict("resources.changed_meanwhile")
         after = with_draft(before, draft)
+        records = await self._prepare(after)
         audit = {"actor_id": moderator_id, "action": "resource.edit", "reason": None}
-        stored = await self._repo.update(before, after, now=self._clock.now(), audit=audit)
-        await self._sync_index(stored)
+        async with self._uow.transaction() as tx:
+            stored = await self._repo.update(tx, before, after, now=self._clock.now(), audit=audit)
+            await self._write_index(tx, stored, records)
         return stored
 
     async def set_featured(self, guild_id: int, resource_id: int, moderator_id: int, featured: bool) -> Resource:
@@ -233,44 +339,46 @@ class LibraryService:
         if before.status != "approved":
             raise Invalid("resources.feature_needs_approval")
         after = replace(before, featured=featured)
+        records = await self._prepare(after)
         action = "resource.feature" if featured else "resource.unfeature"
-        stored = await self._repo.update(
-            before, after, now=self._clock.now(), audit={"actor_id": moderator_id, "action": action, "reason": None}
-        )
-        await self._sync_index(stored)
+        async with self._uow.transaction() as tx:
+            audit = {"actor_id": moderator_id, "action": action, "reason": None}
+            stored = await self._repo.update(tx, before, after, now=self._clock.now(), audit=audit)
+            await self._write_index(tx, stored, records)
         return stored
 
-    async def _sync_index(self, resource: Resource) -> None:
+    async def _prepare(self, resource: Resource) -> list[IndexRecord]:
+        """The analysed index record of a resource that will be approved; none for any other status."""
+        if resource.status != "approved":
+            return []
+        return await self._search.prepare([index_document(resource)])
+
+    async def _write_index(self, tx: Transaction, resource: Resource, records: list[IndexRecord]) -> None:
         """Approved resources are in the knowledge index; anything else is not."""
         if resource.status == "approved":
-            await self._search.index(
-                NewDocument(
-                    guild_id=resource.guild_id,
-                    source="resource",
-                    source_key=str(resource.id),
-                    kind="resource",
-                    title=resource.title,
-                    body=resource.summary or resource.title,
-                    lang=resource.language,
-                    theme=resource.theme,
-                    tags=resource.tags,
-                    url=resource.url,
-                    featured=resource.featured,
-                )
-            )
+            await self._search.write(tx, [rekey(r, str(resource.id)) for r in records])
         else:
-            await self._search.remove(resource.guild_id, "resource", str(resource.id))
+            await self._search.unindex(tx, resource.guild_id, "resource", str(resource.id))
 
-    async def repair_index(self, limit: int = 500) -> int:
-        """Put the search index back in step with the library (after a crash between two writes)."""
-        missing, stale = await self._repo.index_drift(limit)
-        for resource in missing:
-            await self._sync_index(resource)
-        for guild_id, key in stale:
-            await self._search.remove(guild_id, "resource", key)
-        if missing or stale:
-            log.warning("Search index repaired: %d resources added, %d removed", len(missing), len(stale))
-        return len(missing) + len(stale)
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """The member's suggestions and "helpful" votes in this server."""
+        return await self._repo.export_member(guild_id, user_id)
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Delete the member's votes; keep their suggestions without their id (texts re-indexed)."""
+        touched, changed = await self._repo.forget_member(tx, guild_id, user_id)
+        docs = []
+        for resource_id in changed:
+            resource = await self._repo.get(guild_id, resource_id, tx)
+            if resource is not None and resource.status == "approved":
+                docs.append(index_document(resource))
+        if docs:
+            await self._search.write(tx, await self._search.prepare(docs))
+        return touched
+
+    async def indexed_documents(self) -> list[NewDocument]:
+        """What the search index must hold for the library: every approved resource of every server."""
+        return [index_document(r) for r in await self._repo.approved()]
 
     # --- link checks -----------------------------------------------------------------------------
 
@@ -278,54 +386,89 @@ class LibraryService:
         """Approved resources (all servers) whose link was not verified recently."""
         return await self._repo.due_for_check(self._clock.now() - older_than, limit)
 
+    async def schedule_link_checks(self, older_than: timedelta, limit: int = 50) -> int:
+        """Queue one check job per approved resource not verified recently (none twice); returns how many."""
+        due = await self.due_for_check(older_than, limit)
+        queued = 0
+        async with self._uow.transaction() as tx:
+            for resource in due:
+                job = await self._jobs.enqueue(
+                    tx,
+                    CHECK_JOB,
+                    {"resource_id": resource.id},
+                    guild_id=resource.guild_id,
+                    dedupe_key=f"{CHECK_JOB}:{resource.id}",
+                )
+                queued += job is not None
+        return queued
+
     async def record_link_check(self, resource: Resource, ok: bool, detail: str) -> Resource:
-        """Store a check; a broken link sends the resource back to the moderators' queue."""
+        """Store a check; a broken link sends the resource back to the moderators' queue.
+
+        Based on the version that was checked: if the resource changed meanwhile (an edit, a decision),
+        the result is refused with :class:`Conflict` and the next check looks again.
+        """
         now = self._clock.now()
         current = await self.get(resource.guild_id, resource.id)
+        if current.version != resource.version:
+            raise Conflict("resources.changed_meanwhile")
         after = replace(
             current, link_status="ok" if ok else "broken", link_detail=detail[:200], last_verified=to_iso(now)
         )
-        if ok or current.status != "approved":
-            return await self._repo.update(current, after, now=now, audit=None)
-        after = replace(after, status="pending")
-        audit = {"actor_id": BOT_ACTOR, "action": "resource.link_broken", "reason": detail[:200]}
-        stored = await self._repo.update(current, after, now=now, audit=audit)
-        await self._sync_index(stored)
-        return stored
+        async with self._uow.transaction() as tx:
+            if ok or current.status != "approved":
+                return await self._repo.update(tx, current, after, now=now, audit=None)
+            after = replace(after, status="pending")
+            audit = {"actor_id": BOT_ACTOR, "action": "resource.link_broken", "reason": detail[:200]}
+            stored = await self._repo.update(tx, current, after, now=now, audit=audit)
+            await self._write_index(tx, stored, [])
+            await self._queue_card(tx, stored)
+            return stored
 
     # --- starter content, import and export ------------------------------------------------------
 
     async def import_records(
-        self, guild_id: int, actor_id: int, records: Iterable[Mapping[str, Any]], *, lang: str | None = None
+        self, guild_id: int, actor_id: int, records: Iterable[Any], *, lang: str | None = None
     ) -> ImportReport:
-        """Add approved resources from exported or starter records; existing URLs are skipped (idempotent).
+        """Add resources from exported or starter records; existing URLs are skipped (idempotent).
 
-        Every record is validated before anything is stored, so a bad file changes nothing.
+        Every record is validated (all problems listed with record number and field) and analysed before
+        anything is stored; then all are stored in one transaction, so a bad file changes nothing.
         """
-        drafts = [(_plain(row), _draft_from_record(row, lang), _status(row)) for row in records]
+        parsed = parse_records(records, lang)
+        prepared = await self._search.prepare([_draft_document(guild_id, p.draft) for p in parsed])
         added = skipped = 0
         seen: set[str] = set()
-        for row, draft, status in drafts:
-            if draft.url_key in seen or await self._repo.by_url_key(guild_id, draft.url_key) is not None:
-                skipped += 1
-                continue
-            seen.add(draft.url_key)
-            resource = await self._repo.insert(
-                guild_id,
-                draft,
-                suggested_by=_int(row.get("suggested_by"), actor_id),
-                status=status,
-                now=self._clock.now(),
-                featured=row.get("featured") in (True, 1, "1", "true", "True"),
-                seed_key=row.get("seed_key") or row.get("key"),
-                audit={"actor_id": actor_id, "action": "resource.import", "reason": None},
-                restored=dict(row),
-            )
-            await self._sync_index(resource)
-            added += 1
+        async with self._uow.transaction() as tx:
+            for item, record in zip(parsed, prepared, strict=True):
+                key = item.draft.url_key
+                if key in seen or await self._repo.by_url_key(guild_id, key, tx) is not None:
+                    skipped += 1
+                    continue
+                seen.add(key)
+                resource = await self._repo.insert(
+                    tx,
+                    guild_id,
+                    item.draft,
+                    suggested_by=actor_id if item.suggested_by is None else item.suggested_by,
+                    status=item.status,
+                    now=self._clock.now(),
+                    featured=item.featured,
+                    seed_key=item.seed_key,
+                    audit={"actor_id": actor_id, "action": "resource.import", "reason": None},
+                    restored=item.restored,
+                )
+                if resource.status == "approved":
+                    featured = replace(record, doc=replace(record.doc, featured=resource.featured))
+                    await self._write_index(tx, resource, [featured])
+                elif resource.status == "pending":
+                    await self._queue_card(tx, resource)
+                added += 1
         return ImportReport(added, skipped)
 
-    async def load_starter(self, guild_id: int, actor_id: int, locale: str, path: Path = STARTER_PATH) -> ImportReport:
+    async def load_starter(
+        self, guild_id: int, actor_id: int, locale: str, path: Traversable = STARTER_PATH
+    ) -> ImportReport:
         """Load the built-in starter library (summaries in the server's language)."""
         return await self.import_records(guild_id, actor_id, load_starter_records(path), lang=locale)
 
@@ -334,65 +477,8 @@ class LibraryService:
         return [resource_to_dict(r) for r in await self._repo.all(guild_id)]
 
 
-def load_starter_records(path: Path = STARTER_PATH) -> list[dict[str, Any]]:
-    """The starter resources from ``data/content/resources.toml``."""
+def load_starter_records(path: Traversable = STARTER_PATH) -> list[dict[str, Any]]:
+    """The starter resources, by default the built-in ``bot/data/resources.toml`` (a Path works too)."""
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     return list(data.get("resource", []))
-
-
-def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A record with CSV's empty strings read as missing values, and carried-over fields checked."""
-    plain = {k: (None if v == "" else v) for k, v in row.items()}
-    title = str(plain.get("title", "?"))[:80]
-    helpful = plain.get("helpful")
-    if helpful is not None:
-        if isinstance(helpful, bool) or not str(helpful).isdecimal():
-            raise Invalid("resources.import.bad_record", title=title)
-        plain["helpful"] = int(str(helpful))
-    for name in ("created_at", "updated_at", "last_verified"):
-        value = plain.get(name)
-        if value is not None:
-            try:
-                plain[name] = to_iso(from_iso(str(value)))
-            except ValueError:
-                raise Invalid("resources.import.bad_record", title=title) from None
-    for name in ("decision_note", "link_status", "link_detail"):
-        if plain.get(name) is not None:
-            plain[name] = str(plain[name])[:NOTE_MAX]
-    return plain
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        return default
-
-
-def _status(row: Mapping[str, Any]) -> str:
-    status = str(row.get("status") or "approved")
-    if status not in STATUSES:
-        raise Invalid("resources.import.bad_record", title=str(row.get("title", "?"))[:80])
-    return status
-
-
-def _draft_from_record(row: Mapping[str, Any], lang: str | None) -> ResourceDraft:
-    summary = row.get("summary")
-    if summary is None:
-        summary = row.get(f"summary_{lang or 'nl'}") or row.get("summary_en") or row.get("summary_nl") or ""
-    try:
-        return make_draft(
-            title=str(row.get("title", "")),
-            url=str(row.get("url", "")),
-            summary=str(summary),
-            theme=str(row.get("theme", "")),
-            type=str(row.get("type", "")),
-            language=str(row.get("language", "")),
-            audience=str(row.get("audience") or "beginner"),
-            publisher=str(row.get("publisher") or ""),
-            licence=row.get("licence") or None,
-            tags=row.get("tags") or (),
-        )
-    except Invalid as exc:
-        raise Invalid("resources.import.bad_record", title=str(row.get("title", "?"))[:80], details=[exc]) from None

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.clock import Clock
 from bot.domain.resources import Notice
 
 if TYPE_CHECKING:
+    from bot.db.database import Transaction, UnitOfWork
     from bot.db.repos.members import MembersRepo
 
 
 class MembersService:
     """Notices for members (delivered once) and their opt-in for direct messages."""
 
-    def __init__(self, repo: MembersRepo, clock: Clock) -> None:
+    member_columns: ClassVar[tuple[str, ...]] = ("member_notices.user_id", "member_prefs.user_id")
+
+    def __init__(self, uow: UnitOfWork, repo: MembersRepo, clock: Clock) -> None:
+        self._uow = uow
         self._repo = repo
         self._clock = clock
 
@@ -24,10 +28,17 @@ class MembersService:
         if not pending:
             return []
         delivered = []
-        for notice in pending:
-            if await self._repo.mark_delivered([notice.id], self._clock.now()):
-                delivered.append(notice)
+        async with self._uow.transaction() as tx:
+            for notice in pending:
+                if await self._repo.mark_delivered(tx, [notice.id], self._clock.now()):
+                    delivered.append(notice)
         return delivered
+
+    async def add_notice(
+        self, tx: Transaction, guild_id: int, user_id: int, key: str, params: dict[str, Any]
+    ) -> int:
+        """Queue a notice for a member inside the caller's use-case transaction."""
+        return await self._repo.add_notice(tx, guild_id, user_id, key, params, self._clock.now())
 
     async def pending_notices(self, guild_id: int, user_id: int) -> list[Notice]:
         """Pending notices, without marking them (for a DM that may still fail)."""
@@ -35,7 +46,16 @@ class MembersService:
 
     async def mark_delivered(self, notices: list[Notice]) -> None:
         """Mark notices delivered after a successful DM."""
-        await self._repo.mark_delivered([n.id for n in notices], self._clock.now())
+        async with self._uow.transaction() as tx:
+            await self._repo.mark_delivered(tx, [n.id for n in notices], self._clock.now())
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """The member's waiting and delivered notices, and their preferences, in this server."""
+        return await self._repo.export_member(guild_id, user_id)
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Delete the member's notices and preferences."""
+        return await self._repo.forget_member(tx, guild_id, user_id)
 
     async def dm_opt_in(self, guild_id: int, user_id: int) -> bool:
         """Whether the member agreed to receive direct messages."""
@@ -43,4 +63,5 @@ class MembersService:
 
     async def set_dm_opt_in(self, guild_id: int, user_id: int, value: bool) -> None:
         """Record the member's choice about direct messages."""
-        await self._repo.set_dm_opt_in(guild_id, user_id, value, self._clock.now())
+        async with self._uow.transaction() as tx:
+            await self._repo.set_dm_opt_in(tx, guild_id, user_id, value, self._clock.now())

@@ -8,15 +8,17 @@ import math
 import re
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.clock import Clock
 from bot.domain.qa_models import FaqEntry, Gaps, HelpPost, Page
 from bot.domain.search.analysis import fold
+from bot.domain.search.engine import rekey
 from bot.domain.search.models import NewDocument, SearchHit, SearchResult
-from bot.errors import Forbidden, Invalid, NotFound
+from bot.errors import Conflict, Forbidden, Invalid, NotFound
 
 if TYPE_CHECKING:
+    from bot.db.database import Transaction, UnitOfWork
     from bot.db.repos.audit import AuditRepo
     from bot.db.repos.qa import QaRepo
     from bot.domain.search.engine import SearchEngine
@@ -75,19 +77,37 @@ def faq_match_score(query: str, entry: FaqEntry) -> float:
 class QAService:
     """The use cases behind /ask, /faq, the help forum and /unanswered."""
 
-    def __init__(self, repo: QaRepo, search: SearchEngine, clock: Clock, audit: AuditRepo) -> None:
+    member_columns: ClassVar[tuple[str, ...]] = (
+        "faq_entries.created_by",
+        "faq_entries.updated_by",
+        "help_posts.author_id",
+        "help_posts.answer_author_id",
+        "help_posts.solved_by",
+        "answer_feedback.user_id",
+    )
+
+    def __init__(self, uow: UnitOfWork, repo: QaRepo, search: SearchEngine, clock: Clock, audit: AuditRepo) -> None:
+        self._uow = uow
         self._repo = repo
         self._search = search
         self._clock = clock
         self._audit = audit
 
     async def _record(
-        self, guild_id: int, actor: int, action: str, target: str, before: FaqEntry | None, after: FaqEntry | None
+        self,
+        tx: Transaction,
+        guild_id: int,
+        actor: int,
+        action: str,
+        target: str,
+        before: FaqEntry | None,
+        after: FaqEntry | None,
     ) -> None:
         def snap(e: FaqEntry | None) -> dict[str, object] | None:
             return None if e is None else {"title": e.title, "body": e.body, "aliases": list(e.aliases)}
 
         await self._audit.record(
+            tx,
             guild_id=guild_id,
             actor_id=actor,
             action=action,
@@ -105,7 +125,8 @@ class QAService:
         """Search the knowledge base for a member's question; returns the search id (for feedback) and hits."""
         question = clean_text(text, limit=ASK_MAX, minimum=ASK_MIN, key="qa.ask")
         result = await self._search.search(guild_id, question, limit=SUGGESTIONS, lang=lang)
-        search_id = await self._repo.log_search(guild_id, question, len(result.hits), self._clock.now())
+        async with self._uow.transaction() as tx:
+            search_id = await self._repo.log_search(tx, guild_id, question, len(result.hits), self._clock.now())
         return search_id, result
 
     async def feedback(
@@ -116,7 +137,8 @@ class QAService:
             doc = await self._search.get(document_id)
             if doc is None or doc.guild_id not in (guild_id, 0):
                 raise NotFound("qa.feedback.gone")
-        await self._repo.record_feedback(guild_id, user_id, search_id, document_id, helpful, self._clock.now())
+        async with self._uow.transaction() as tx:
+            await self._repo.record_feedback(tx, guild_id, user_id, search_id, document_id, helpful, self._clock.now())
 
     # --- FAQ -------------------------------------------------------------------------------------
 
@@ -130,7 +152,8 @@ class QAService:
     async def faq_show(self, guild_id: int, entry_id: int) -> FaqEntry:
         """An entry to show; counts the use."""
         entry = await self.faq_get(guild_id, entry_id)
-        await self._repo.faq_used(guild_id, entry_id)
+        async with self._uow.transaction() as tx:
+            await self._repo.faq_used(tx, guild_id, entry_id)
         return replace(entry, uses=entry.uses + 1)
 
     async def faq_find(self, guild_id: int, text: str, limit: int = 25) -> list[FaqEntry]:
@@ -152,33 +175,55 @@ class QAService:
         lang: str | None = None,
         entry_id: int | None = None,
         thread_id: int | None = None,
+        expected_version: int | None = None,
     ) -> FaqEntry:
-        """Create (no ``entry_id``) or edit an entry, validating everything first; keeps the index in step."""
+        """Create (no ``entry_id``) or edit an entry: row, index entry and audit entry in one transaction.
+
+        An edit based on ``expected_version`` (the version the editor saw) is refused with
+        :class:`Conflict` when someone else changed the entry meanwhile.
+        """
         title = clean_text(title, limit=FAQ_TITLE_MAX, minimum=3, key="qa.faq.title")
         body = clean_text(body, limit=FAQ_BODY_MAX, minimum=1, key="qa.faq.body")
         entry = FaqEntry(
             0, guild_id, title, body, parse_aliases(aliases), theme, lang, user_id, user_id, thread_id=thread_id
         )
-        now = self._clock.now()
         old: FaqEntry | None = None
-        if entry_id is None:
-            entry = replace(entry, id=await self._repo.faq_insert(entry, now))
-        else:
+        if entry_id is not None:
             old = await self.faq_get(guild_id, entry_id)
-            entry = replace(entry, id=entry_id, created_by=old.created_by, uses=old.uses, thread_id=old.thread_id)
-            if not await self._repo.faq_update(entry, now):
-                raise NotFound("qa.faq.not_found")
-        await self._search.index(self._faq_document(entry))
-        action = "faq.promote" if thread_id and old is None else ("faq.add" if old is None else "faq.edit")
-        await self._record(guild_id, user_id, action, str(entry.id), old, entry)
+            version = old.version if expected_version is None else expected_version
+            entry = replace(
+                entry,
+                id=entry_id,
+                created_by=old.created_by,
+                uses=old.uses,
+                thread_id=old.thread_id,
+                version=version,
+                created_at=old.created_at,
+            )
+        records = await self._search.prepare([self._faq_document(entry)])
+        now = self._clock.now()
+        async with self._uow.transaction() as tx:
+            if old is None:
+                entry = replace(entry, id=await self._repo.faq_insert(tx, entry, now))
+            elif not await self._repo.faq_update(tx, entry, now):
+                if await self._repo.faq_get(guild_id, entry.id, tx) is None:
+                    raise NotFound("qa.faq.not_found")
+                raise Conflict("qa.faq.changed_meanwhile")
+            else:
+                entry = replace(entry, version=entry.version + 1)
+            await self._search.write(tx, [rekey(r, str(entry.id)) for r in records])
+            action = "faq.promote" if thread_id and old is None else ("faq.add" if old is None else "faq.edit")
+            await self._record(tx, guild_id, user_id, action, str(entry.id), old, entry)
         return entry
 
     async def faq_remove(self, guild_id: int, entry_id: int, moderator_id: int) -> FaqEntry:
-        """Delete an entry and take it out of the index."""
+        """Delete an entry and take it out of the index (with its audit entry, in one transaction)."""
         entry = await self.faq_get(guild_id, entry_id)
-        await self._repo.faq_delete(guild_id, entry_id)
-        await self._search.remove(guild_id, "faq", str(entry_id))
-        await self._record(guild_id, moderator_id, "faq.remove", str(entry_id), entry, None)
+        async with self._uow.transaction() as tx:
+            if not await self._repo.faq_delete(tx, guild_id, entry_id):
+                raise NotFound("qa.faq.not_found")
+            await self._search.unindex(tx, guild_id, "faq", str(entry_id))
+            await self._record(tx, guild_id, moderator_id, "faq.remove", str(entry_id), entry, None)
         return entry
 
     @staticmethod
@@ -200,7 +245,8 @@ class QAService:
     async def post_opened(self, post: HelpPost) -> bool:
         """Remember a new help post; returns False if it was already known."""
         title = clean_text(post.title, limit=POST_TITLE_MAX, key="qa.post.title")
-        return await self._repo.post_insert(replace(post, title=title), self._clock.now())
+        async with self._uow.transaction() as tx:
+            return await self._repo.post_insert(tx, replace(post, title=title), self._clock.now())
 
     async def post(self, guild_id: int, thread_id: int) -> HelpPost | None:
         """A known help post, or None."""
@@ -216,7 +262,8 @@ class QAService:
 
     async def claim_suggestion(self, guild_id: int, thread_id: int, message_id: int) -> bool:
         """Record the one suggestion reply of a post; False if there already is one."""
-        return await self._repo.post_claim_suggestion(guild_id, thread_id, message_id)
+        async with self._uow.transaction() as tx:
+            return await self._repo.post_claim_suggestion(tx, guild_id, thread_id, message_id)
 
     async def may_dismiss(self, guild_id: int, thread_id: int, user_id: int, *, is_moderator: bool) -> bool:
         """The asker or a moderator may dismiss the suggestion."""
@@ -233,13 +280,20 @@ class QAService:
         answer_message_id: int,
         answer_author_id: int,
         answer_text: str,
+        answer_by_bot: bool = False,
     ) -> HelpPost:
-        """Accept an answer (asker or moderator only), and index question + answer for the next /ask."""
+        """Accept an answer (asker or moderator only), and index question + answer for the next /ask.
+
+        Only a member's message can be a solution: a bot's or webhook's message (``answer_by_bot``, such
+        as Steunpunt's own suggestions) is refused.
+        """
         post = await self._repo.post_get(guild_id, thread_id)
         if post is None:
             raise NotFound("qa.solve.not_a_help_post")
         if marker_id != post.author_id and not is_moderator:
             raise Forbidden("qa.solve.not_allowed")
+        if answer_by_bot:
+            raise Invalid("qa.solve.not_a_member")
         answer = clean_text(answer_text, limit=4000, key="qa.solve.answer")
         solved = replace(
             post,
@@ -249,8 +303,22 @@ class QAService:
             answer_text=answer,
             solved_by=marker_id,
         )
-        await self._repo.post_solve(solved, self._clock.now())
-        await self._search.index(self._thread_document(solved))
+        records = await self._search.prepare([self._thread_document(solved)])
+        async with self._uow.transaction() as tx:
+            await self._repo.post_solve(tx, solved, self._clock.now())
+            await self._search.write(tx, records)
+            await self._audit.record(
+                tx,
+                guild_id=guild_id,
+                actor_id=marker_id,
+                action="qa.solve",
+                target_type="help_post",
+                target_id=str(thread_id),
+                before={"status": post.status},
+                after={"status": "solved", "answer_message_id": str(answer_message_id)},
+                reason=None,
+                now=self._clock.now(),
+            )
         return solved
 
     async def gaps(self, guild_id: int, days: int = 30) -> Gaps:
@@ -259,19 +327,32 @@ class QAService:
         helpful, unhelpful = await self._repo.feedback_counts(guild_id)
         return Gaps(days=days, helpful=helpful, unhelpful=unhelpful, **figures)  # type: ignore[arg-type]
 
-    async def repair_index(self, limit: int = 500) -> int:
-        """Put the search index back in step with FAQ entries and solved posts (after a crash mid-change)."""
-        faqs, posts, stale = await self._repo.index_drift(limit)
-        for entry in faqs:
-            await self._search.index(self._faq_document(entry))
-        for post in posts:
-            await self._search.index(self._thread_document(post))
-        for guild_id, source, key in stale:
-            await self._search.remove(guild_id, source, key)
-        repaired = len(faqs) + len(posts) + len(stale)
-        if repaired:
-            log.warning("Search index repaired: %d FAQ/answer documents changed", repaired)
-        return repaired
+    # --- privacy ---------------------------------------------------------------------------------
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """The member's FAQ entries, help posts, accepted answers and feedback in this server."""
+        return await self._repo.export_member(guild_id, user_id)
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Delete the member's feedback; keep FAQ entries and solved posts without their id (also re-indexed)."""
+        touched, faq_ids, thread_ids = await self._repo.forget_member(tx, guild_id, user_id)
+        docs: list[NewDocument] = []
+        for entry_id in faq_ids:
+            entry = await self._repo.faq_get(guild_id, entry_id, tx)
+            if entry is not None:
+                docs.append(self._faq_document(entry))
+        for thread_id in thread_ids:
+            post = await self._repo.post_get(guild_id, thread_id, tx)
+            if post is not None and post.solved:
+                docs.append(self._thread_document(post))
+        if docs:
+            await self._search.write(tx, await self._search.prepare(docs))
+        return touched
+
+    async def indexed_documents(self) -> list[NewDocument]:
+        """What the search index must hold for Q&A: every FAQ entry and solved post of every server."""
+        faqs = [self._faq_document(e) for e in await self._repo.faq_all()]
+        return faqs + [self._thread_document(p) for p in await self._repo.solved_all()]
 
     @staticmethod
     def _thread_document(post: HelpPost) -> NewDocument:
@@ -286,8 +367,9 @@ class QAService:
 
     async def post_removed(self, guild_id: int, thread_id: int) -> None:
         """The thread was deleted: forget the post and take its answer out of the index."""
-        await self._repo.post_delete(guild_id, thread_id)
-        await self._search.remove(guild_id, "thread", str(thread_id))
+        async with self._uow.transaction() as tx:
+            await self._repo.post_delete(tx, guild_id, thread_id)
+            await self._search.unindex(tx, guild_id, "thread", str(thread_id))
 
     async def promote(self, guild_id: int, thread_id: int, moderator_id: int, *, title: str, body: str) -> FaqEntry:
         """Turn a solved post into an FAQ entry (after the moderator edited it)."""

@@ -25,6 +25,8 @@ class FaqEntry:
     thread_id: int | None = None
     created_at: str = ""
     updated_at: str = ""
+    version: int = 1
+    """Incremented by every edit; an edit based on an older version is refused."""
 
 
 @dataclass(frozen=True, slots=True)

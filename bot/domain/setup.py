@@ -1,7 +1,8 @@
-"""Server set-up rules: the moderator check, time zones, forum tags, and settings export/import.
+"""Server set-up rules: the moderator check, forum tags, and settings export/import.
 
 Everything here works on plain ids and names; the cogs translate Discord objects into a
-:class:`GuildDirectory` first.
+:class:`GuildDirectory` first. Export and import follow the settings schema
+(:mod:`bot.domain.settings_schema`): a setting declared there is exported and imported with no change here.
 """
 
 from __future__ import annotations
@@ -9,23 +10,34 @@ from __future__ import annotations
 import json
 import logging
 import tomllib
-import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import tomli_w
 
-from bot.clock import Clock, to_iso
+from bot.clock import Clock, from_iso, to_iso
 from bot.domain.guild_settings import THEMES, GuildSettings, GuildSettingsService
+from bot.domain.settings_codec import export_value, import_value
+from bot.domain.settings_schema import COMMON_TIMEZONES as COMMON_TIMEZONES
+from bot.domain.settings_schema import GuildDirectory as GuildDirectory
+from bot.domain.settings_schema import SettingsSchema
+from bot.domain.settings_schema import search_timezones as search_timezones
+from bot.domain.settings_schema import validate_timezone as validate_timezone
 from bot.errors import Invalid
 
 if TYPE_CHECKING:
+    from bot.db.database import Transaction, UnitOfWork
     from bot.db.repos.setup import SetupRepo
+    from bot.domain.job_runner import JobRunner
+    from bot.domain.jobs import Job, JobService
+    from bot.domain.retention import Retention
 
 log = logging.getLogger(__name__)
+
+PURGE_JOB = "guild.purge"
+"""The durable job that deletes a departed server's data once the retention period is over."""
 
 EXPORT_FORMAT_VERSION = 1
 MAX_IMPORT_BYTES = 64 * 1024
@@ -33,32 +45,8 @@ SOLVED = "solved"
 TAG_PURPOSES: tuple[str, ...] = (SOLVED, *THEMES)
 FORUM_TAG_LIMIT = 20
 TAG_NAME_MAX = 20
-COMMON_TIMEZONES: tuple[str, ...] = (
-    "Europe/Amsterdam",
-    "Europe/Brussels",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "UTC",
-    "America/Paramaribo",
-    "America/Curacao",
-    "America/Aruba",
-    "America/Kralendijk",
-    "America/New_York",
-    "Asia/Jakarta",
-)
-"""Offered first in /setup: the Netherlands, its neighbours, and the Dutch Caribbean and Suriname."""
 
 ExportFormat = Literal["json", "toml"]
-
-
-@dataclass(frozen=True, slots=True)
-class GuildDirectory:
-    """What exists in a server, as plain ids and names (built by the cog from the Discord cache)."""
-
-    roles: Mapping[int, str]
-    text_channels: Mapping[int, str]
-    forums: Mapping[int, str]
 
 
 def is_moderator(settings: GuildSettings, role_ids: Iterable[int], *, manages_server: bool) -> bool:
@@ -66,31 +54,6 @@ def is_moderator(settings: GuildSettings, role_ids: Iterable[int], *, manages_se
     if manages_server:
         return True
     return settings.moderator_role_id is not None and settings.moderator_role_id in set(role_ids)
-
-
-@cache
-def _all_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def validate_timezone(name: str) -> str:
-    """Return the canonical IANA name, or raise :class:`Invalid` (case-insensitive match allowed)."""
-    wanted = name.strip()
-    zones = _all_timezones()
-    if wanted in zones:
-        return wanted
-    folded = {z.lower(): z for z in zones}
-    if wanted.lower() in folded:
-        return folded[wanted.lower()]
-    raise Invalid("setup.timezone.unknown", name=wanted[:60])
-
-
-def search_timezones(text: str, limit: int = 25) -> list[str]:
-    """Time zones for autocomplete: common ones first, then every IANA name containing the text."""
-    needle = text.strip().lower().replace(" ", "_")
-    common = [z for z in COMMON_TIMEZONES if needle in z.lower()]
-    rest = sorted(z for z in _all_timezones() if needle in z.lower() and z not in COMMON_TIMEZONES)
-    return (common + rest)[:limit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,21 +86,13 @@ def plan_forum_tags(existing_tags: Mapping[int, str], wanted_names: Mapping[str,
 
 
 def export_document(settings: GuildSettings, directory: GuildDirectory) -> dict[str, Any]:
-    """The settings as a portable document: ids as strings plus names, so they also apply on another server."""
+    """The settings as a portable document: every setting of the schema under its export name.
 
-    def ref(id_: int | None, names: Mapping[int, str]) -> dict[str, str] | None:
-        return None if id_ is None else {"id": str(id_), "name": names.get(id_, "")}
-
-    doc: dict[str, Any] = {
-        "steunpunt_settings": EXPORT_FORMAT_VERSION,
-        "language": settings.locale,
-        "timezone": settings.timezone,
-        "moderator_role": ref(settings.moderator_role_id, directory.roles),
-        "moderator_channel": ref(settings.moderator_channel_id, directory.text_channels),
-        "help_forum": ref(settings.help_forum_id, directory.forums),
-        "digest_channel": ref(settings.digest_channel_id, directory.text_channels),
-        "themes": list(settings.themes),
-    }
+    References are ids as strings plus names, so they also apply on another server.
+    """
+    doc: dict[str, Any] = {"steunpunt_settings": EXPORT_FORMAT_VERSION}
+    for spec in type(settings).schema():
+        doc[spec.name] = export_value(spec, getattr(settings, spec.key), directory)
     return doc
 
 
@@ -167,50 +122,27 @@ def parse_document(raw: bytes, filename: str) -> dict[str, Any]:
     return doc
 
 
-_REF_FIELDS = {
-    "moderator_role": ("moderator_role_id", "roles"),
-    "moderator_channel": ("moderator_channel_id", "text_channels"),
-    "help_forum": ("help_forum_id", "forums"),
-    "digest_channel": ("digest_channel_id", "text_channels"),
-}
-_KNOWN = {"steunpunt_settings", "language", "timezone", "themes", *_REF_FIELDS}
+def resolve_import(
+    doc: Mapping[str, Any], directory: GuildDirectory, schema: SettingsSchema | None = None
+) -> dict[str, Any]:
+    """Validate every field of an imported document against the schema and this server; all or nothing.
 
-
-def resolve_import(doc: Mapping[str, Any], directory: GuildDirectory) -> dict[str, Any]:
-    """Validate every field of an imported document against this server; all or nothing.
-
-    Returns the changes for :meth:`GuildSettingsService.update`. Raises one :class:`Invalid` whose
-    ``details`` list every problem. A reference is matched by id, else by a unique name.
+    Returns the changes for :meth:`GuildSettingsService.update` (by key); fields left out change nothing.
+    Raises one :class:`Invalid` whose ``details`` list every problem. A reference is matched by id, else
+    by a unique name.
     """
+    if schema is None:
+        schema = GuildSettings.schema()
     problems: list[Invalid] = []
     changes: dict[str, Any] = {}
     if doc.get("steunpunt_settings") != EXPORT_FORMAT_VERSION:
         problems.append(Invalid("setup.import.bad_version"))
-    problems.extend(Invalid("setup.import.unknown_field", field=str(k)[:40]) for k in sorted(set(doc) - _KNOWN))
-    if "language" in doc:
-        lang = doc["language"]
-        if lang is not None and lang not in ("nl", "en"):
-            problems.append(Invalid("setup.import.bad_language", value=str(lang)[:20]))
-        else:
-            changes["locale"] = lang
-    if "timezone" in doc:
-        zone = doc["timezone"]
-        try:
-            if not isinstance(zone, str):
-                raise Invalid("setup.timezone.unknown", name=str(zone)[:60])
-            changes["timezone"] = validate_timezone(zone)
-        except Invalid as exc:
-            problems.append(exc)
-    if "themes" in doc:
-        themes = doc["themes"]
-        if not isinstance(themes, list) or not all(isinstance(t, str) and t in THEMES for t in themes):
-            problems.append(Invalid("setup.import.bad_themes", allowed=", ".join(THEMES)))
-        else:
-            changes["themes"] = tuple(t for t in THEMES if t in themes)
-    for field, (attr, kind) in _REF_FIELDS.items():
-        if field in doc:
+    for name in sorted(k for k in doc if k != "steunpunt_settings" and schema.by_name(str(k)) is None):
+        problems.append(Invalid("setup.import.unknown_field", field=str(name)[:40]))
+    for spec in schema:
+        if spec.name in doc:
             try:
-                changes[attr] = _resolve_ref(field, doc[field], getattr(directory, kind))
+                changes[spec.key] = import_value(spec, doc[spec.name], directory)
             except Invalid as exc:
                 problems.append(exc)
     if problems:
@@ -218,29 +150,55 @@ def resolve_import(doc: Mapping[str, Any], directory: GuildDirectory) -> dict[st
     return changes
 
 
-def _resolve_ref(field: str, value: Any, names: Mapping[int, str]) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping) or not isinstance(value.get("id", ""), str | int):
-        raise Invalid("setup.import.bad_reference", field=field)
-    raw_id = str(value.get("id", "")).strip()
-    name = value.get("name")
-    if raw_id.isdigit() and int(raw_id) in names:
-        return int(raw_id)
-    if isinstance(name, str) and name:
-        matches = [i for i, n in names.items() if n == name]
-        if len(matches) == 1:
-            return matches[0]
-    raise Invalid("setup.import.unknown_reference", field=field, id=raw_id[:25] or "?", name=str(name or "")[:100])
-
-
 class SetupService:
     """Use cases of server set-up that need storage: forum tags, once-only alerts, joining and leaving."""
 
-    def __init__(self, repo: SetupRepo, guild_settings: GuildSettingsService, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        repo: SetupRepo,
+        guild_settings: GuildSettingsService,
+        clock: Clock,
+        jobs: JobService,
+        retention: Retention,
+    ) -> None:
+        self._uow = uow
         self._repo = repo
         self._settings = guild_settings
         self._clock = clock
+        self._jobs = jobs
+        self._retention = retention
+        guild_settings.on_change(self._left_or_joined)
+
+    def register_jobs(self, runner: JobRunner) -> None:
+        """Handle the purge of a departed server's data (one job per departure, due after the retention)."""
+        runner.register(PURGE_JOB, self._purge_job, lease=timedelta(minutes=10))
+
+    async def _left_or_joined(self, tx: Transaction, before: GuildSettings, after: GuildSettings) -> None:
+        """Removal schedules the purge in the same transaction; rejoining cancels it."""
+        if before.left_at == after.left_at:
+            return
+        key = f"{PURGE_JOB}:{after.guild_id}"
+        await self._jobs.cancel(tx, key)
+        if after.left_at is not None:
+            due = from_iso(after.left_at) + timedelta(days=self._retention.guild_days)
+            await self._jobs.enqueue(tx, PURGE_JOB, run_at=due, dedupe_key=key, guild_id=after.guild_id)
+
+    async def _purge_job(self, job: Job) -> None:
+        if job.guild_id is not None:
+            await self.purge_if_departed(job.guild_id)
+
+    async def purge_if_departed(self, guild_id: int) -> bool:
+        """Delete every row of a server the bot left longer ago than the retention; False if it came back."""
+        settings = await self._settings.get(guild_id)
+        cutoff = self._clock.now() - timedelta(days=self._retention.guild_days)
+        if settings.left_at is None or from_iso(settings.left_at) > cutoff:
+            return False
+        async with self._uow.transaction() as tx:
+            rows = await self._repo.purge_guild(tx, guild_id)
+        self._settings.forget_cached(guild_id)
+        log.info("Purged %d rows of server %s (left more than %d days ago)", rows, guild_id, self._retention.guild_days)
+        return True
 
     async def forum_tags(self, guild_id: int, forum_id: int) -> dict[str, int]:
         """The tag id per purpose that /setup remembered for this forum."""
@@ -248,15 +206,18 @@ class SetupService:
 
     async def remember_forum_tags(self, guild_id: int, forum_id: int, tags: Mapping[str, int]) -> None:
         """Store the tag ids found or created for this forum."""
-        await self._repo.save_forum_tags(guild_id, forum_id, dict(tags))
+        async with self._uow.transaction() as tx:
+            await self._repo.save_forum_tags(tx, guild_id, forum_id, dict(tags))
 
     async def is_news(self, guild_id: int, kind: str, fingerprint: str) -> bool:
         """Whether a problem (identified by its fingerprint) has not been reported yet; records it if so."""
-        return await self._repo.swap_alert(guild_id, kind, fingerprint, self._clock.now())
+        async with self._uow.transaction() as tx:
+            return await self._repo.swap_alert(tx, guild_id, kind, fingerprint, self._clock.now())
 
     async def resolved(self, guild_id: int, kind: str) -> None:
         """The problem is gone; report it again should it come back."""
-        await self._repo.clear_alert(guild_id, kind)
+        async with self._uow.transaction() as tx:
+            await self._repo.clear_alert(tx, guild_id, kind)
 
     async def joined(self, guild_id: int) -> GuildSettings:
         """The bot joined (or rejoined) a server: cancel any pending purge."""
@@ -266,13 +227,7 @@ class SetupService:
         """The bot was removed: keep the data, start the retention clock."""
         return await self._settings.update(guild_id, left_at=to_iso(self._clock.now()))
 
-    async def purge_departed(self, retention_days: int) -> list[int]:
-        """Delete all data of servers the bot left more than ``retention_days`` ago; return their ids."""
-        cutoff = self._clock.now() - timedelta(days=retention_days)
-        purged = []
-        for guild_id in await self._repo.departed_before(cutoff):
-            rows = await self._repo.purge_guild(guild_id)
-            self._settings.forget_cached(guild_id)
-            log.info("Purged %d rows of server %s (left more than %d days ago)", rows, guild_id, retention_days)
-            purged.append(guild_id)
-        return purged
+    async def purge_departed(self) -> list[int]:
+        """Purge every server left longer ago than the retention (a catch-up for departures without a job)."""
+        cutoff = self._clock.now() - timedelta(days=self._retention.guild_days)
+        return [g for g in await self._repo.departed_before(cutoff) if await self.purge_if_departed(g)]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import Clock
 
 if TYPE_CHECKING:
+    from bot.db.database import UnitOfWork
     from bot.db.repos.bot_state import BotStateRepo
     from bot.domain.guild_settings import GuildSettingsService
 
@@ -35,7 +36,10 @@ def command_tree_hash(payload: list[dict[str, Any]]) -> str:
 class SystemService:
     """Start time, database figures, and the command-sync bookkeeping."""
 
-    def __init__(self, state: BotStateRepo, guild_settings: GuildSettingsService, clock: Clock, version: str) -> None:
+    def __init__(
+        self, uow: UnitOfWork, state: BotStateRepo, guild_settings: GuildSettingsService, clock: Clock, version: str
+    ) -> None:
+        self._uow = uow
         self._state = state
         self._guild_settings = guild_settings
         self._clock = clock
@@ -62,4 +66,5 @@ class SystemService:
 
     async def record_sync(self, guild_id: int | None, tree_hash: str) -> None:
         """Remember the hash of the tree just synced to this scope."""
-        await self._state.set(self._sync_key(guild_id), tree_hash, self._clock.now())
+        async with self._uow.transaction() as tx:
+            await self._state.set(tx, self._sync_key(guild_id), tree_hash, self._clock.now())

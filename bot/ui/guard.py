@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def client_of(interaction: discord.Interaction[Any]) -> SteunpuntBot:
     """The bot behind an interaction (DynamicItems are built by discord.py, so they cannot be given it)."""
-    return interaction.client  # type: ignore[no-any-return]
+    return interaction.client
 
 
 async def guarded(interaction: discord.Interaction[Any], action: Callable[[], Awaitable[None]]) -> None:

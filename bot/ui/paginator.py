@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -19,9 +19,21 @@ PageSource = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
 class Paginator(BaseView):
     """First / previous / next / last buttons over a :data:`PageSource`; only its owner may turn pages."""
 
-    def __init__(self, bot: SteunpuntBot, *, owner_id: int, source: PageSource, timeout: float = 600) -> None:
-        super().__init__(bot, owner_id=owner_id, timeout=timeout)
+    def __init__(
+        self,
+        bot: SteunpuntBot,
+        *,
+        owner_id: int,
+        source: PageSource,
+        command: str,
+        timeout: float = 600,
+        extras: Callable[[], Sequence[discord.ui.Item[Any]]] | None = None,
+    ) -> None:
+        super().__init__(bot, owner_id=owner_id, command=command, timeout=timeout)
         self.source = source
+        self.extras = extras
+        """Items that belong to the page shown (e.g. a menu of its entries), asked for after every turn."""
+        self._extra_items: list[discord.ui.Item[Any]] = []
         self.page = 0
         self.pages = 1
 
@@ -36,6 +48,12 @@ class Paginator(BaseView):
             embed, self.pages = await self.source(self.page)
         self.first.disabled = self.previous.disabled = self.page == 0
         self.next.disabled = self.last.disabled = self.page >= self.pages - 1
+        if self.extras is not None:
+            for item in self._extra_items:
+                self.remove_item(item)
+            self._extra_items = list(self.extras())
+            for item in self._extra_items:
+                self.add_item(item)
         return embed
 
     async def _turn(self, interaction: discord.Interaction[Any], page: int) -> None:

@@ -123,7 +123,13 @@ class FaqCog(commands.GroupCog, group_name="faq", group_description="Frequently 
             interaction.guild_id, await self._entry_id(interaction.guild_id, entry)
         )
         modal = FaqModal(
-            self.bot, locale, title=found.title, body=found.body, aliases="\n".join(found.aliases), entry_id=found.id
+            self.bot,
+            locale,
+            title=found.title,
+            body=found.body,
+            aliases="\n".join(found.aliases),
+            entry_id=found.id,
+            version=found.version,
         )
         await interaction.response.send_modal(modal)
 

@@ -14,6 +14,7 @@ from bot.domain.setup import SOLVED
 from bot.errors import Invalid
 from bot.permissions import ensure_moderator, member_is_moderator
 from bot.render.qa import gaps_embed, solved_text, suggestion_embed, unanswered_embed
+from bot.ui.base import command_of
 from bot.ui.paginator import Paginator
 from cogs.qa._items import DismissButton, PromoteButton
 
@@ -94,6 +95,7 @@ class HelpForumCog(commands.Cog):
             answer_message_id=message.id,
             answer_author_id=message.author.id,
             answer_text=message.content or " ".join(e.description or "" for e in message.embeds),
+            answer_by_bot=message.author.bot or message.webhook_id is not None,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self._apply_solved_tag(interaction.guild, thread)
@@ -153,7 +155,7 @@ class HelpForumCog(commands.Cog):
             found = await self.bot.services.qa.unanswered(guild_id, page)
             return unanswered_embed(found, guild_id, self.bot.i18n, locale), found.pages
 
-        paginator = Paginator(self.bot, owner_id=interaction.user.id, source=source)
+        paginator = Paginator(self.bot, owner_id=interaction.user.id, source=source, command=command_of(interaction))
         embed = await paginator.first_page()
         await interaction.response.send_message(embed=embed, view=paginator, ephemeral=True)
         paginator.message = await interaction.original_response()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 class AskForumModal(BaseModal):
     """The member's question, prefilled, to post in the help forum on their behalf."""
+
+    command: ClassVar[str] = "ask"
 
     def __init__(self, bot: SteunpuntBot, locale: str, question: str) -> None:
         super().__init__(bot, title=bot.i18n.t("qa.forum.modal_title", locale))
@@ -94,6 +96,8 @@ class AskForumModal(BaseModal):
 class FaqModal(BaseModal):
     """Add an FAQ entry, edit one (``entry_id``), or promote a solved post (``promote_thread``)."""
 
+    command: ClassVar[str] = "faq add"
+
     def __init__(
         self,
         bot: SteunpuntBot,
@@ -103,12 +107,14 @@ class FaqModal(BaseModal):
         body: str = "",
         aliases: str = "",
         entry_id: int | None = None,
+        version: int | None = None,
         promote_thread: int | None = None,
     ) -> None:
         key = "qa.faq.modal_edit" if entry_id else "qa.faq.modal_add"
         super().__init__(bot, title=bot.i18n.t(key, locale))
         self.locale = locale
         self.entry_id = entry_id
+        self.version = version
         self.promote_thread = promote_thread
         t = bot.i18n.t
         self.entry_title: discord.ui.TextInput[FaqModal] = discord.ui.TextInput(
@@ -158,6 +164,7 @@ class FaqModal(BaseModal):
                 aliases=self.aliases.value,
                 lang=self.locale,
                 entry_id=self.entry_id,
+                expected_version=self.version,
             )
         key = "qa.faq.saved" if self.entry_id else "qa.faq.created"
         await interaction.response.send_message(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import TYPE_CHECKING, ClassVar, Literal
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import discord
 from discord import app_commands
@@ -17,8 +18,9 @@ from bot.errors import NotFound
 from bot.permissions import ensure_moderator
 from bot.render.common import safe
 from bot.render.resources import audit_embed, resource_embed, resource_list_embed
+from bot.ui.base import command_of
 from bot.ui.paginator import PageSource, Paginator
-from cogs.resources._items import HelpfulButton
+from cogs.resources._items import HelpfulButton, review_pick
 from cogs.resources._modals import EditModal, SuggestModal
 
 if TYPE_CHECKING:
@@ -34,9 +36,16 @@ Audience = Literal["beginner", "intermediate", "advanced"]
 FileFormat = Literal["json", "csv"]
 
 
-async def _paginate(bot: SteunpuntBot, interaction: discord.Interaction[SteunpuntBot], source: PageSource) -> None:
+async def _paginate(
+    bot: SteunpuntBot,
+    interaction: discord.Interaction[SteunpuntBot],
+    source: PageSource,
+    extras: Callable[[], Sequence[discord.ui.Item[Any]]] | None = None,
+) -> None:
     """Send the first page of a paginator as an ephemeral reply."""
-    paginator = Paginator(bot, owner_id=interaction.user.id, source=source)
+    paginator = Paginator(
+        bot, owner_id=interaction.user.id, source=source, command=command_of(interaction), extras=extras
+    )
     embed = await paginator.first_page()
     await interaction.response.send_message(embed=embed, view=paginator, ephemeral=True)
     paginator.message = await interaction.original_response()
@@ -136,12 +145,17 @@ class ResourcesCog(commands.GroupCog, group_name="resource", group_description="
         assert interaction.guild_id is not None
         guild_id, locale = interaction.guild_id, await self.bot.locale_for(interaction)
         title = self.bot.i18n.t("resources.queue.title", locale)
+        shown: list[Resource] = []
 
         async def source(page: int) -> tuple[discord.Embed, int]:
             found = await self.bot.services.library.queue(guild_id, page)
+            shown[:] = found.items
             return resource_list_embed(title, found, self.bot.i18n, locale, "resources.queue.none"), found.pages
 
-        await _paginate(self.bot, interaction, source)
+        def pick() -> list[discord.ui.Item[Any]]:
+            return [review_pick(shown, self.bot.i18n.t("resources.queue.pick", locale))] if shown else []
+
+        await _paginate(self.bot, interaction, source, pick)
 
     @app_commands.command(name="edit", description="Edit a resource (moderators)")
     @app_commands.describe(

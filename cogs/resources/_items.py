@@ -107,6 +107,59 @@ class HelpfulButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"r
         await guarded(interaction, run)
 
 
+class ReviewPick(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"res:pick"):
+    """In /resource queue: pick a waiting suggestion to review it (its card, with the decision buttons).
+
+    Every pending suggestion can be decided from here, also one whose card never reached the moderators'
+    channel. The options live in the message, so the menu still works after a restart.
+    """
+
+    def __init__(self, options: list[discord.SelectOption], placeholder: str | None = None) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id="res:pick",
+                options=options or [discord.SelectOption(label="-")],
+                placeholder=placeholder,
+                min_values=1,
+                max_values=1,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Select[Any], match: re.Match[str], /
+    ) -> ReviewPick:
+        """Rebuild from the message's own select (its options and the picked value)."""
+        return cls(list(item.options), item.placeholder)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the picked suggestion's card with Approve / Request changes / Reject (moderators only)."""
+
+        async def run() -> None:
+            bot = client_of(interaction)
+            await ensure_moderator(bot, interaction)
+            assert interaction.guild_id is not None
+            values = self.item.values
+            if not values or not values[0].isdigit():
+                return
+            locale = await bot.locale_for(interaction)
+            resource = await bot.services.library.get(interaction.guild_id, int(values[0]))
+            embed = resource_embed(resource, bot.i18n, locale, for_moderators=True)
+            view = queue_card_view(bot, resource.id, locale) if resource.status == "pending" else None
+            await interaction.response.send_message(embed=embed, view=view or discord.utils.MISSING, ephemeral=True)
+
+        await guarded(interaction, run)
+
+
+def review_pick(resources: list[Resource], placeholder: str) -> ReviewPick:
+    """The pick menu for one page of the queue (at most 25 suggestions, as Discord allows)."""
+    options = [
+        discord.SelectOption(label=f"#{r.id} {r.title}"[:100], value=str(r.id), description=r.url[:100])
+        for r in resources[:25]
+    ]
+    return ReviewPick(options, placeholder[:150])
+
+
 async def notify_suggester(bot: SteunpuntBot, guild: discord.Guild | None, user_id: int | None) -> None:
     """Deliver waiting notices by DM now, but only to a member who opted in; otherwise on their next command."""
     if guild is None or user_id is None or not await bot.services.members.dm_opt_in(guild.id, user_id):
@@ -114,4 +167,4 @@ async def notify_suggester(bot: SteunpuntBot, guild: discord.Guild | None, user_
     await bot.deliver_notices_by_dm(guild, user_id)
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (ReviewButton, HelpfulButton)
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (ReviewButton, HelpfulButton, ReviewPick)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
@@ -16,13 +16,14 @@ from bot.domain.resources import (
     TITLE_MAX,
     URL_MAX,
     Resource,
+    display_url,
     make_draft,
 )
 from bot.permissions import ensure_moderator
 from bot.render.common import safe
 from bot.render.resources import resource_embed
 from bot.ui.base import BaseModal
-from cogs.resources._items import close_card, notify_suggester, queue_card_view
+from cogs.resources._items import close_card, notify_suggester
 
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
@@ -36,7 +37,7 @@ TAGS_INPUT_MAX = TAGS_MAX * (TAG_MAX + 2)
 def _fields(modal: BaseModal, t: Any, locale: str, resource: Resource | None) -> dict[str, discord.ui.TextInput[Any]]:
     specs = [
         ("title", TITLE_MAX, discord.TextStyle.short, True, resource.title if resource else None),
-        ("url", URL_MAX, discord.TextStyle.short, True, resource.url if resource else None),
+        ("url", URL_MAX, discord.TextStyle.short, True, display_url(resource.url) if resource else None),
         ("summary", SUMMARY_MAX, discord.TextStyle.paragraph, False, resource.summary if resource else None),
         ("tags", TAGS_INPUT_MAX, discord.TextStyle.short, False, ", ".join(resource.tags) if resource else None),
         ("publisher", PUBLISHER_MAX, discord.TextStyle.short, False, resource.publisher if resource else None),
@@ -59,6 +60,8 @@ def _fields(modal: BaseModal, t: Any, locale: str, resource: Resource | None) ->
 class SuggestModal(BaseModal):
     """A member's suggestion; theme, type and language come from the slash command's options."""
 
+    command: ClassVar[str] = "resource suggest"
+
     def __init__(self, bot: SteunpuntBot, locale: str, choices: Choices) -> None:
         super().__init__(bot, title=bot.i18n.t("resources.suggest.modal_title", locale))
         self.locale = locale
@@ -75,31 +78,13 @@ class SuggestModal(BaseModal):
         await interaction.response.send_message(
             t("resources.suggest.thanks", self.locale, title=safe(resource.title[:100])), ephemeral=True
         )
-        await post_queue_card(self.bot, interaction.guild, resource)
-
-
-async def post_queue_card(bot: SteunpuntBot, guild: discord.Guild, resource: Resource) -> None:
-    """Post the review card in the moderators' channel (if there is one we may use)."""
-    settings = await bot.services.guild_settings.get(guild.id)
-    channel = guild.get_channel(settings.moderator_channel_id) if settings.moderator_channel_id else None
-    if not isinstance(channel, discord.TextChannel):
-        return
-    locale = settings.locale or bot.settings.default_locale
-    embed = resource_embed(resource, bot.i18n, locale, for_moderators=True)
-    content = bot.i18n.t("resources.queue.card", locale)
-    try:
-        message = await channel.send(content, embed=embed, view=queue_card_view(bot, resource.id, locale))
-    except discord.Forbidden as exc:
-        await bot.permission_alerts.feature_failed(guild, exc)
-        return
-    except discord.HTTPException as exc:  # the suggestion is stored; /resource queue still lists it
-        log.warning("Could not post the queue card of resource %s: %s", resource.id, exc)
-        return
-    await bot.services.library.set_queue_card(resource, channel.id, message.id)
+        self.bot.kick_jobs()  # the queue card is posted by a durable job; run it now rather than at the next tick
 
 
 class EditModal(BaseModal):
     """A moderator edits a resource's text fields (theme, type, language and audience come from options)."""
+
+    command: ClassVar[str] = "resource edit"
 
     def __init__(self, bot: SteunpuntBot, locale: str, resource: Resource, choices: Choices) -> None:
         super().__init__(bot, title=bot.i18n.t("resources.edit.modal_title", locale))
@@ -115,7 +100,7 @@ class EditModal(BaseModal):
         values = {k: v.value for k, v in self.inputs.items()}
         draft = make_draft(**values, **self.choices)
         stored = await self.bot.services.library.edit(
-            interaction.guild_id, self.resource.id, interaction.user.id, draft
+            interaction.guild_id, self.resource.id, interaction.user.id, draft, expected_version=self.resource.version
         )
         embed = resource_embed(stored, self.bot.i18n, self.locale, for_moderators=True)
         await interaction.response.send_message(
@@ -125,6 +110,8 @@ class EditModal(BaseModal):
 
 class DecisionModal(BaseModal):
     """The note (request changes) or reason (reject) a moderator gives with a decision."""
+
+    command: ClassVar[str] = "resource queue"
 
     def __init__(self, bot: SteunpuntBot, locale: str, action: str, resource_id: int) -> None:
         super().__init__(bot, title=bot.i18n.t(f"resources.review.{action}_title", locale))

@@ -1,17 +1,19 @@
-"""/setup: the wizard, show, time zone, permission check, forum tags, export and import; join and leave."""
+"""/setup: the wizard, show, set, time zone, permission check, forum tags, export and import; join and leave."""
 
 from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
+from bot.domain.settings_codec import parse_text
+from bot.domain.settings_schema import GuildDirectory, Kind, Setting, label_key
 from bot.domain.setup import (
-    GuildDirectory,
     export_document,
     parse_document,
     resolve_import,
@@ -21,18 +23,24 @@ from bot.domain.setup import (
 )
 from bot.errors import Invalid
 from bot.permissions import audit_guild, ensure_manager, problems_embed
-from bot.render.setup import settings_embed
+from bot.render.common import fit_embeds
+from bot.render.setup import SUMMARY, WIZARD_STEPS, format_value, settings_embed
 from cogs.setup._tags import ensure_forum_tags
-from cogs.setup._wizard import SetupWizard
+from cogs.setup._wizard import SetupWizard, select_options
 
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
 
 log = logging.getLogger(__name__)
 
-Step = Literal[
-    "language", "timezone", "moderator_role", "moderator_channel", "help_forum", "digest_channel", "themes", "summary"
+STEP_CHOICES = [
+    app_commands.Choice(
+        name=app_commands.locale_str(step, key="setup.step.summary.label" if step == SUMMARY else label_key(step)),
+        value=step,
+    )
+    for step in WIZARD_STEPS
 ]
+"""The wizard's steps (the settings declared for it, then the summary), named by their labels."""
 
 
 def directory_of(guild: discord.Guild) -> GuildDirectory:
@@ -42,6 +50,31 @@ def directory_of(guild: discord.Guild) -> GuildDirectory:
         text_channels={c.id: c.name for c in guild.channels if isinstance(c, discord.TextChannel)},
         forums={c.id: c.name for c in guild.channels if isinstance(c, discord.ForumChannel)},
     )
+
+
+def _value_suggestions(
+    spec: Setting, current: str, guild: discord.Guild, t: Callable[[str], str]
+) -> list[tuple[str, str]]:
+    """(shown, value) suggestions for /setup set: the choices of the setting's kind that match what was typed."""
+    text = current.strip()
+    if spec.kind is Kind.TIMEZONE:
+        return [(zone, zone) for zone in search_timezones(text)]
+    if spec.is_reference:
+        names = directory_of(guild).names_for(spec.kind)
+        sign = "@" if spec.kind is Kind.ROLE else "#"
+        wanted = text.lstrip("#@").lower()
+        return [(f"{sign}{name}", str(id_)) for id_, name in names.items() if wanted in name.lower()]
+    if spec.kind is Kind.THEMES:  # a comma-separated list: complete its last item
+        done, _, last = text.rpartition(",")
+        prefix = f"{done}," if done else ""
+        taken = {part.strip() for part in done.split(",")}
+        return [
+            (f"{prefix}{value} ({label})", f"{prefix}{value}")
+            for label, value, _ in select_options(spec, (), t) or []
+            if value not in taken and last.strip().lower() in f"{value} {label.lower()}"
+        ]
+    options = select_options(spec, None, t) or []
+    return [(label, value) for label, value, _ in options if text.lower() in f"{value} {label.lower()}"]
 
 
 def _guild(interaction: discord.Interaction[SteunpuntBot]) -> discord.Guild:
@@ -62,17 +95,10 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Set up 
         self.bot = bot
         super().__init__()
 
-    async def cog_load(self) -> None:
-        """Start the daily purge of departed servers."""
-        self.purge_departed.start()
-
-    async def cog_unload(self) -> None:
-        """Stop the purge loop."""
-        self.purge_departed.cancel()
-
     @app_commands.command(name="start", description="Set up Steunpunt step by step")
     @app_commands.describe(step="Jump straight to one step")
-    async def start(self, interaction: discord.Interaction[SteunpuntBot], step: Step = "language") -> None:
+    @app_commands.choices(step=STEP_CHOICES)
+    async def start(self, interaction: discord.Interaction[SteunpuntBot], step: str | None = None) -> None:
         guild = _guild(interaction)
         locale = await self.bot.locale_for(interaction)
         wizard = SetupWizard(self.bot, owner_id=interaction.user.id, guild_id=guild.id, locale=locale, step=step)
@@ -85,10 +111,12 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Set up 
         guild = _guild(interaction)
         locale = await self.bot.locale_for(interaction)
         settings = await self.bot.services.guild_settings.get(guild.id)
-        embeds = [
-            settings_embed(settings, self.bot.i18n, locale),
-            problems_embed(audit_guild(guild, settings), self.bot, locale),
-        ]
+        embeds = fit_embeds(
+            [
+                settings_embed(settings, self.bot.i18n, locale),
+                problems_embed(audit_guild(guild, settings), self.bot, locale),
+            ]
+        )
         await interaction.response.send_message(embeds=embeds, ephemeral=True)
 
     @app_commands.command(name="timezone", description="Set the server's time zone")
@@ -108,6 +136,59 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Set up 
         self, interaction: discord.Interaction[SteunpuntBot], current: str
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in search_timezones(current)]
+
+    @app_commands.command(name="set", description="Change one setting by name")
+    @app_commands.describe(setting="The setting to change", value="The new value; leave it out to restore the default")
+    async def set_(
+        self,
+        interaction: discord.Interaction[SteunpuntBot],
+        setting: app_commands.Range[str, 1, 40],
+        value: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        guild = _guild(interaction)
+        locale = await self.bot.locale_for(interaction)
+        service, t = self.bot.services.guild_settings, self.bot.i18n.t
+        spec = service.schema.by_name(setting.strip())
+        if spec is None:
+            raise Invalid("setup.setting.unknown", name=setting[:40])
+        new = spec.default if value is None else parse_text(spec, value, directory_of(guild))
+        settings = await service.update(guild.id, **{spec.key: new})
+        shown = format_value(spec, getattr(settings, spec.key), self.bot.i18n, locale)
+        key = "setup.setting.reset" if value is None else "setup.setting.saved"
+        await interaction.response.send_message(
+            t(key, locale, setting=t(spec.label_key, locale), value=shown), ephemeral=True
+        )
+
+    @set_.autocomplete("setting")
+    async def setting_autocomplete(
+        self, interaction: discord.Interaction[SteunpuntBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        locale = await self.bot.locale_for(interaction)
+        needle = current.strip().lower()
+        choices = []
+        for spec in self.bot.services.guild_settings.schema:
+            label = self.bot.i18n.t(spec.label_key, locale)
+            if needle in spec.name or needle in label.lower():
+                choices.append(app_commands.Choice(name=f"{label} ({spec.name})"[:100], value=spec.name))
+        return choices[:25]
+
+    @set_.autocomplete("value")
+    async def value_autocomplete(
+        self, interaction: discord.Interaction[SteunpuntBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        member = interaction.user
+        if (
+            interaction.guild is None
+            or not isinstance(member, discord.Member)
+            or not member.guild_permissions.manage_guild
+        ):
+            return []  # role and (private) channel names are for server managers only
+        spec = self.bot.services.guild_settings.schema.by_name(str(interaction.namespace.setting or "").strip())
+        if spec is None:
+            return []
+        locale = await self.bot.locale_for(interaction)
+        pairs = _value_suggestions(spec, current, interaction.guild, lambda key: self.bot.i18n.t(key, locale))
+        return [app_commands.Choice(name=name[:100], value=value[:100]) for name, value in pairs][:25]
 
     @app_commands.command(name="check", description="Check the bot's permissions in its channels")
     async def check(self, interaction: discord.Interaction[SteunpuntBot]) -> None:
@@ -160,8 +241,9 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Set up 
         if file.size > 64 * 1024:
             raise Invalid("setup.import.too_large", limit=64)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        changes = resolve_import(parse_document(await file.read(), file.filename), directory_of(guild))
-        settings = await self.bot.services.guild_settings.update(guild.id, **changes)
+        service = self.bot.services.guild_settings
+        changes = resolve_import(parse_document(await file.read(), file.filename), directory_of(guild), service.schema)
+        settings = await service.update(guild.id, **changes)
         embed = settings_embed(settings, self.bot.i18n, locale)
         await interaction.followup.send(self.bot.i18n.t("setup.import.done", locale), embed=embed, ephemeral=True)
 
@@ -183,7 +265,7 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Set up 
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        """Keep the data for the retention period, then the purge loop removes it."""
+        """Keep the data for the retention period; a durable job purges it then (rejoining cancels it)."""
         await self.bot.services.setup.left(guild.id)
         log.info("Removed from server %s; data kept for %d days", guild.id, self.bot.settings.guild_retention_days)
 
@@ -195,14 +277,3 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Set up 
                 await self.bot.permission_alerts.check_and_report(guild)
             except Exception:
                 log.exception("Permission check failed for server %s", guild.id)
-
-    @tasks.loop(hours=24)
-    async def purge_departed(self) -> None:
-        """Delete the data of servers the bot left longer ago than GUILD_RETENTION_DAYS."""
-        purged = await self.bot.services.setup.purge_departed(self.bot.settings.guild_retention_days)
-        if purged:
-            log.info("Purged data of %d departed server(s)", len(purged))
-
-    @purge_departed.before_loop
-    async def _wait_until_ready(self) -> None:
-        await self.bot.wait_until_ready()

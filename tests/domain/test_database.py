@@ -10,10 +10,42 @@ from bot.db.database import Database
 
 
 async def test_connection_pragmas(db: Database) -> None:
-    """WAL, foreign keys and a busy timeout are on for every connection."""
-    assert await db.fetch_value("PRAGMA journal_mode") == "wal"
-    assert await db.fetch_value("PRAGMA foreign_keys") == 1
+    """WAL, foreign keys and a busy timeout on the writer; the reader is read-only with the same timeout."""
+    async with db.transaction() as tx:
+        assert await tx.fetch_value("PRAGMA journal_mode") == "wal"
+        assert await tx.fetch_value("PRAGMA foreign_keys") == 1
+        assert await tx.fetch_value("PRAGMA busy_timeout") == 5000
     assert await db.fetch_value("PRAGMA busy_timeout") == 5000
+    assert await db.fetch_value("PRAGMA query_only") == 1
+
+
+async def test_reads_never_see_an_uncommitted_write(db: Database) -> None:
+    """A read outside the transaction sees the last committed state, not a write that is later rolled back."""
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('a', '1', 't')")
+            assert await tx.fetch_value("SELECT count(*) FROM bot_state") == 1
+            assert await db.fetch_value("SELECT count(*) FROM bot_state") == 0
+            raise RuntimeError("rolled back")
+    assert await db.fetch_value("SELECT count(*) FROM bot_state") == 0
+
+
+async def test_reader_refuses_writes(db: Database) -> None:
+    """The read connection cannot write, so no write can bypass transaction()."""
+    import sqlite3
+
+    with pytest.raises(sqlite3.OperationalError):
+        await db.fetch_all("INSERT INTO bot_state (key, value, updated_at) VALUES ('a', '1', 't')")
+
+
+async def test_not_a_database_is_a_config_error(tmp_path: Path) -> None:
+    """A file that is not SQLite gives ConfigError (connections closed), not a hang or a raw sqlite3 error."""
+    from bot.errors import ConfigError
+
+    path = tmp_path / "x.sqlite3"
+    path.write_bytes(b"x" * 100)
+    with pytest.raises(ConfigError, match="Cannot open the database"):
+        await Database.connect(path)
 
 
 async def test_failing_write_leaves_nothing_behind(db: Database) -> None:

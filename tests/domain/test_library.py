@@ -13,6 +13,7 @@ from bot.db.migrate import apply_migrations
 from bot.domain.exchange import dump_resources, read_resources
 from bot.domain.library import EXPORT_FIELDS, load_starter_records
 from bot.domain.resources import make_draft
+from bot.domain.search.models import NewDocument
 from bot.errors import Invalid, NotFound, RateLimited
 from bot.services import Services, build_services
 
@@ -189,21 +190,22 @@ async def test_two_moderators_deciding_at_once(services: Services) -> None:
     assert len(decisions) == 1
 
 
-async def test_index_is_repaired_after_a_crash_between_writes(services: Services) -> None:
-    """If the process died between approving and indexing (or the reverse), start-up puts the index right."""
+async def test_db_check_finds_and_repairs_index_drift(services: Services) -> None:
+    """db check reports a missing, a stale and an orphaned index entry by content fingerprint; fix repairs them."""
     resource = await services.library.suggest(GUILD, MEMBER, _draft())
     await services.library.approve(GUILD, resource.id, MOD)
-    await services.search.remove(GUILD, "resource", str(resource.id))  # as if the index write never happened
+    await services.search.remove(GUILD, "resource", str(resource.id))  # an index write that was lost
     entry = await services.qa.faq_save(GUILD, MOD, title="Depotbeheer", body="Over depots.")
-    await services.search.remove(GUILD, "faq", str(entry.id))
-    from bot.domain.search.models import NewDocument
-
+    await services.search.index(NewDocument(GUILD, "faq", str(entry.id), "faq", "Depotbeheer", "Oude tekst."))
     await services.search.index(NewDocument(GUILD, "faq", "999", "faq", "Verweesd", "Bestaat niet meer."))
-    assert await services.library.repair_index() == 1
-    assert await services.qa.repair_index() == 2
+    report = await services.maintenance.check()
+    kinds = sorted((d.source, d.kind) for d in report.differences)
+    assert kinds == [("faq", "orphaned"), ("faq", "stale"), ("resource", "missing")]
+    assert not report.clean
+    fixed = await services.maintenance.check(fix=True)
+    assert fixed.fixed == 3 and fixed.clean
     assert [r.id for r in await services.library.search(GUILD, "beeldbank opzetten")] == [resource.id]
-    _, found = await services.qa.ask(GUILD, "depotbeheer")
-    assert [h.document.source_key for h in found.hits] == [str(entry.id)]
     _, gone = await services.qa.ask(GUILD, "verweesd")
     assert gone.hits == []
-    assert await services.library.repair_index() == 0 and await services.qa.repair_index() == 0
+    again = await services.maintenance.check()
+    assert again.differences == [] and again.clean and again.documents == 2

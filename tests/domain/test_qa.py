@@ -189,3 +189,43 @@ async def test_hostile_questions_are_answered_normally(services: Services) -> No
         await services.qa.ask(GUILD, "  ")
     with pytest.raises(Invalid):
         await services.qa.ask(GUILD, "x" * 301)
+
+
+async def test_a_bots_message_cannot_be_the_solution(services: Services) -> None:
+    """Only a member's message can be accepted; the bot's own (or a webhook's) is refused and nothing changes."""
+    await _post(services)
+    with pytest.raises(Invalid) as caught:
+        await services.qa.mark_solution(
+            GUILD,
+            900,
+            marker_id=ASKER,
+            is_moderator=False,
+            answer_message_id=5,
+            answer_author_id=999,
+            answer_text="Misschien helpt dit: Creative Commons.",
+            answer_by_bot=True,
+        )
+    assert caught.value.key == "qa.solve.not_a_member"
+    post = await services.qa.post(GUILD, 900)
+    assert post is not None and not post.solved
+
+
+async def test_unanswered_count_and_list_agree_while_a_post_arrives(services: Services, db: Database) -> None:
+    """A post created between the page's two reads shows in neither or both (issue 10, defect 11)."""
+    arrived = False
+
+    async def post_arrives(_sql: str) -> None:
+        nonlocal arrived
+        if not arrived:
+            arrived = True
+            await services.qa.post_opened(HelpPost(901, GUILD, 50, ASKER, "Een vraag die net binnenkomt"))
+
+    db.read_hook = post_arrives
+    try:
+        page = await services.qa.unanswered(GUILD, 0)
+    finally:
+        db.read_hook = None
+    assert arrived
+    assert page.total == len(page.items)
+    later = await services.qa.unanswered(GUILD, 0)
+    assert later.total == len(later.items) == 1

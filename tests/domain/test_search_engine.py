@@ -38,8 +38,8 @@ def repo(db: Database) -> KnowledgeRepo:
 
 
 @pytest.fixture
-def engine(repo: KnowledgeRepo, clock: FixedClock) -> SearchEngine:
-    return SearchEngine(repo, clock, GLOSSARY)
+def engine(db: Database, repo: KnowledgeRepo, clock: FixedClock) -> SearchEngine:
+    return SearchEngine(db, repo, clock, GLOSSARY)
 
 
 def keys(result: SearchResult) -> list[str]:
@@ -119,9 +119,9 @@ async def test_cross_lingual_match_through_the_glossary(engine: SearchEngine) ->
     assert keys(await engine.search(0, "shared image bank")) == ["bb"]
 
 
-async def test_real_glossary_links_abbreviations(repo: KnowledgeRepo, clock: FixedClock) -> None:
+async def test_real_glossary_links_abbreviations(db: Database, repo: KnowledgeRepo, clock: FixedClock) -> None:
     """With the shipped glossary, AVG finds a document about the GDPR."""
-    engine = SearchEngine(repo, clock, Glossary.load())
+    engine = SearchEngine(db, repo, clock, Glossary.load())
     await engine.index(doc("g", "Consent for newsletters", "Under the GDPR you need consent.", lang="en"))
     assert keys(await engine.search(0, "AVG nieuwsbrief")) == ["g"]
 
@@ -223,7 +223,9 @@ async def test_limit_is_respected(engine: SearchEngine) -> None:
     assert len((await engine.search(0, "beeldbank", limit=0)).hits) == 1
 
 
-async def test_searches_are_logged_for_moderators(engine: SearchEngine, repo: KnowledgeRepo, clock: FixedClock) -> None:
+async def test_searches_are_logged_for_moderators(
+    db: Database, engine: SearchEngine, repo: KnowledgeRepo, clock: FixedClock
+) -> None:
     """Every search is logged with its result count; the ones without results can be listed."""
     await engine.index(doc("1", "Beeldbank", "Een beeldbank."))
     await engine.search(GUILD_A, "beeldbank")
@@ -232,7 +234,8 @@ async def test_searches_are_logged_for_moderators(engine: SearchEngine, repo: Kn
     await engine.search(GUILD_B, "kunstmatige intelligentie")
     assert await repo.unanswered_searches(GUILD_A, clock.now() - timedelta(days=1)) == [("blockchain", 2)]
     clock.advance(timedelta(days=400))
-    assert await repo.purge_search_log(clock.now() - timedelta(days=365)) == 4
+    async with db.transaction() as tx:
+        assert await repo.purge_search_log(tx, clock.now() - timedelta(days=365)) == 4
 
 
 async def test_invalid_documents_are_refused(engine: SearchEngine) -> None:
@@ -286,20 +289,20 @@ async def test_import_refuses_duplicate_ids(engine: SearchEngine) -> None:
         await import_documents(engine, [CORPUS[0], CORPUS[0]])
 
 
-async def test_reindex_after_a_glossary_change(repo: KnowledgeRepo, clock: FixedClock) -> None:
+async def test_reindex_after_a_glossary_change(db: Database, repo: KnowledgeRepo, clock: FixedClock) -> None:
     """Documents analysed with another glossary are re-analysed once, then found through the new one."""
-    old = SearchEngine(repo, clock, Glossary.empty())
+    old = SearchEngine(db, repo, clock, Glossary.empty())
     await old.index(doc("1", "Beeldbank", "Een beeldbank voor foto's."))
     assert keys(await old.search(0, "image bank")) == []
-    new = SearchEngine(repo, clock, GLOSSARY)
+    new = SearchEngine(db, repo, clock, GLOSSARY)
     assert await new.reindex_stale() == 1
     assert await new.reindex_stale() == 0
     assert keys(await new.search(0, "image bank")) == ["1"]
 
 
-async def test_a_busy_server_cannot_crowd_out_a_small_one(repo: KnowledgeRepo, clock: FixedClock) -> None:
+async def test_a_busy_server_cannot_crowd_out_a_small_one(db: Database, repo: KnowledgeRepo, clock: FixedClock) -> None:
     """When another server's documents fill the fast path's ranking window, the exact query still finds ours."""
-    engine = SearchEngine(repo, clock, Glossary.empty(), candidates=3)
+    engine = SearchEngine(db, repo, clock, Glossary.empty(), candidates=3)
     busy = [
         NewDocument(1, "faq", f"b{i}", "faq", f"Depot depot depot {i}", "Depot klimaat depot depot.") for i in range(30)
     ]

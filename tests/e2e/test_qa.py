@@ -250,3 +250,18 @@ async def test_forum_that_requires_a_tag_still_gets_the_post(qa: Env) -> None:
     thread = next(t for t in fake.threads(fake.world.forum) if t.name == "Escape room?")
     question_tag = next(t["id"] for t in fake.world.forum.available_tags if t["name"] == "question")
     assert thread.applied_tags == [question_tag]
+
+
+async def test_mark_as_solution_refuses_the_bots_own_message(qa: Env) -> None:
+    """The bot's suggestion cannot be marked as the solution (issue 10, defect 9): nothing thanked or indexed."""
+    fake, bot = qa
+    thread = await fake.create_forum_post(fake.alice, "Welke licentie voor foto's van de collectie?", "Graag advies")
+    suggestion = await fake.wait_until(
+        lambda: next((m for m in fake.messages(thread) if m.author_id != fake.alice.id), None), what="the suggestion"
+    )
+    refused = await fake.context_menu("Mark as solution", suggestion, user=fake.alice)
+    assert refused.ephemeral and "bericht van een lid" in refused.content
+    post = await bot.services.qa.post(fake.guild.id, thread.id)
+    assert post is not None and not post.solved
+    assert await bot.services.search.stored(("thread",)) == []
+    assert [m for m in fake.messages(thread) if "Opgelost" in m.content] == []

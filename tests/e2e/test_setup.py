@@ -203,3 +203,62 @@ async def test_joining_greets_in_both_languages_and_leaving_keeps_data(
     )
     assert stored
     assert (await bot.services.guild_settings.get(other.id)).locale == "en"
+
+
+async def test_set_changes_one_setting_by_name(steunpunt: tuple[FakeDiscord, SteunpuntBot]) -> None:
+    """/setup set offers every setting by name, reads the value by the setting's kind, refuses nonsense whole,
+    and restores the default when the value is left out."""
+    fake, bot = steunpunt
+    owner = fake.world.owner
+    owner.user.locale = "nl"
+    offered = await fake.autocomplete("setup set", "setting", "tijd", user=owner)
+    assert [c["value"] for c in offered] == ["timezone"]
+    assert offered[0]["name"].startswith("Tijdzone")
+    zones = await fake.autocomplete("setup set", "value", "brus", user=owner, setting="timezone")
+    assert zones[0]["value"] == "Europe/Brussels"
+    roles = await fake.autocomplete("setup set", "value", "mod", user=owner, setting="moderator_role")
+    assert roles[0] == {"name": "@Moderator", "value": str(fake.world.moderator_role.id)}
+
+    saved = await fake.slash("setup set", user=owner, setting="timezone", value="europe/brussels")
+    assert saved.ephemeral and "Europe/Brussels" in saved.content
+    role = await fake.slash("setup set", user=owner, setting="moderator_role", value="@moderator")
+    assert f"<@&{fake.world.moderator_role.id}>" in role.content
+    assert role.message.pings == []
+    themes = await fake.slash("setup set", user=owner, setting="themes", value="strategy, skills")
+    assert "Vaardigheden, Strategie" in themes.content
+
+    refused = await fake.slash("setup set", user=owner, setting="timezone", value="Mars/Olympus")
+    assert "Mars/Olympus" in refused.content
+    unknown = await fake.slash("setup set", user=owner, setting="colour", value="blue")
+    assert "colour" in unknown.content
+    stored = await bot.services.guild_settings.get(fake.guild.id)
+    assert (stored.timezone, stored.moderator_role_id) == ("Europe/Brussels", fake.world.moderator_role.id)
+    assert stored.themes == ("skills", "strategy")
+
+    reset = await fake.slash("setup set", user=owner, setting="timezone")
+    assert "Europe/Amsterdam" in reset.content
+    assert (await bot.services.guild_settings.get(fake.guild.id)).timezone == "Europe/Amsterdam"
+    fake.permission_overrides.add("setup")  # as if an admin opened /setup to everyone in Discord
+    denied = await fake.slash("setup set", user=fake.moderator, setting="timezone", value="UTC")
+    hidden = await fake.autocomplete("setup set", "value", "", user=fake.moderator, setting="moderator_channel")
+    assert list(hidden) == []  # no private channel names for non-managers
+    assert "Server beheren" in denied.content
+    assert (await bot.services.guild_settings.get(fake.guild.id)).timezone == "Europe/Amsterdam"
+
+
+async def test_wizard_opens_at_a_chosen_step_and_takes_a_typed_time_zone(
+    steunpunt: tuple[FakeDiscord, SteunpuntBot],
+) -> None:
+    """The step option lists the wizard's settings; a time zone not in the list is typed in a modal."""
+    fake, bot = steunpunt
+    owner = fake.world.owner
+    owner.user.locale = "nl"
+    started = await fake.slash("setup start", user=owner, step="timezone")
+    assert "Tijdzone" in started.message.embeds[0]["title"]
+    opened = await fake.click(started.message, "setup:timezone_other", user=owner)
+    refused = await fake.submit_modal(opened.modal, {"value": "Nowhere/Land"}, user=owner)
+    assert "Nowhere/Land" in refused.content
+    saved = await fake.submit_modal(opened.modal, {"value": "asia/tokyo"}, user=owner)
+    assert saved.type == 7
+    assert (await bot.services.guild_settings.get(fake.guild.id)).timezone == "Asia/Tokyo"
+    assert "Moderatorrol" in started.message.embeds[0]["title"]  # moved on to the next step

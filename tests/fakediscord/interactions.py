@@ -268,7 +268,7 @@ class Interactions:
             raise CommandUsageError(str(exc)) from None
         if comp.get("disabled"):
             raise CommandUsageError(f"component {custom_id!r} is disabled")
-        data: dict[str, Any] = {"custom_id": custom_id, "component_type": comp["type"]}
+        data: dict[str, Any] = {"custom_id": comp["custom_id"], "component_type": comp["type"]}
         if comp["type"] != 2:
             data["values"] = self._select_values(comp, values or [], ch, invoker, data)
         elif values:

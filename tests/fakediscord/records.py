@@ -97,9 +97,16 @@ class StoredMessage:
         return [c["custom_id"] for c in self.iter_components() if "custom_id" in c]
 
     def component(self, custom_id: str) -> dict[str, Any]:
-        """The component with this custom_id (a clear KeyError otherwise)."""
+        """The component with this custom_id (a clear KeyError otherwise).
+
+        The bot stamps the ids of its short-lived views (``page:next~<view>~<command>``, so an old button can
+        say it expired); the unstamped id finds them too.
+        """
         for comp in self.iter_components():
             if comp.get("custom_id") == custom_id:
+                return comp
+        for comp in self.iter_components():
+            if str(comp.get("custom_id", "")).startswith(custom_id + "~"):
                 return comp
         raise KeyError(f"message {self.id} has no component {custom_id!r}; it has {self.custom_ids}")
 

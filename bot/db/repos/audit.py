@@ -13,6 +13,8 @@ from typing import Any
 
 from bot.clock import to_iso
 from bot.db.database import Database, Transaction
+from bot.db.repos.privacy import neutralise_text
+from bot.domain.privacy import FORGOTTEN
 from bot.domain.resources import AuditEntry
 
 _INSERT = """
@@ -66,21 +68,41 @@ async def insert_audit(
     )
 
 
+_EXPORT_ACTIONS = """
+    SELECT id, action, target_type, target_id, reason, created_at FROM audit_log
+    WHERE guild_id = :guild_id AND actor_id = :user_id ORDER BY id"""
+
+_FORGET_ACTOR = """
+    UPDATE audit_log SET actor_id = :forgotten WHERE guild_id = :guild_id AND actor_id = :user_id"""
+
+
 class AuditRepo:
-    """Reads the audit log, and writes standalone entries."""
+    """Reads the audit log; writers add entries with :func:`insert_audit` inside their own transaction."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def record(self, **entry: Any) -> int:
-        """Record one action in its own transaction (when there is nothing else to write with it)."""
-        async with self._db.transaction() as tx:
-            return await insert_audit(tx, **entry)
+    async def record(self, tx: Transaction, **entry: Any) -> int:
+        """Record one action inside the caller's transaction."""
+        return await insert_audit(tx, **entry)
+
+    async def export_member(self, guild_id: int, user_id: int) -> list[dict[str, Any]]:
+        """The curation actions the member took in one server."""
+        rows = await self._db.fetch_all(_EXPORT_ACTIONS, {"guild_id": guild_id, "user_id": user_id})
+        return [dict(r) for r in rows]
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Anonymise the member's actions and mask their id inside every entry's details."""
+        params = {"guild_id": guild_id, "user_id": user_id, "forgotten": FORGOTTEN}
+        touched = await tx.execute_rowcount(_FORGET_ACTOR, params)
+        text = ("target_id", "before", "after", "reason")
+        return touched + len(await neutralise_text(tx, "audit_log", text, guild_id, user_id, key="id"))
 
     async def recent(self, guild_id: int, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
         """Newest first, one page; plus the total."""
-        rows = await self._db.fetch_all(_RECENT, {"guild_id": guild_id, "offset": offset, "limit": limit})
-        total = int(await self._db.fetch_value(_COUNT, {"guild_id": guild_id}) or 0)
+        async with self._db.snapshot() as read:
+            rows = await read.fetch_all(_RECENT, {"guild_id": guild_id, "offset": offset, "limit": limit})
+            total = int(await read.fetch_value(_COUNT, {"guild_id": guild_id}) or 0)
         return [_to_entry(r) for r in rows], total
 
     async def all(self, guild_id: int) -> list[AuditEntry]:

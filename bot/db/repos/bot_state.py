@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.clock import to_iso
-from bot.db.database import Database
+from bot.db.database import Database, Transaction
 
 _GET = """
     SELECT value FROM bot_state WHERE key = :key"""
@@ -26,10 +26,9 @@ class BotStateRepo:
         value = await self._db.fetch_value(_GET, {"key": key})
         return None if value is None else str(value)
 
-    async def set(self, key: str, value: str, now: datetime) -> None:
+    async def set(self, tx: Transaction, key: str, value: str, now: datetime) -> None:
         """Store a value."""
-        async with self._db.transaction() as tx:
-            await tx.execute(_SET, {"key": key, "value": value, "now": to_iso(now)})
+        await tx.execute(_SET, {"key": key, "value": value, "now": to_iso(now)})
 
     async def schema_version(self) -> int:
         """The database's schema version."""

@@ -1,85 +1,83 @@
-"""SQL for per-server settings."""
+"""SQL for per-server settings, stored by key so a new setting needs no new column.
+
+One row per server holds its internal state; one row per setting that differs from its default holds a JSON
+value. The schema lives in the domain; nothing here names a setting.
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Collection, Mapping
 from datetime import datetime
+from typing import Any
 
 from bot.clock import to_iso
-from bot.db.database import Database
-from bot.domain.guild_settings import THEMES, GuildSettings
+from bot.db.database import Reader, Transaction
+from bot.domain.guild_settings import StoredSettings
 
 _GET = """
-    SELECT guild_id, locale, timezone, moderator_role_id, moderator_channel_id,
-           help_forum_id, digest_channel_id, themes, left_at
-    FROM guild_settings
-    WHERE guild_id = :guild_id"""
+    SELECT g.left_at, v.key, v.value
+    FROM guild_settings AS g
+    LEFT JOIN guild_setting_values AS v ON v.guild_id = g.guild_id
+    WHERE g.guild_id = :guild_id
+    ORDER BY v.key"""
 
-_UPSERT = """
-    INSERT INTO guild_settings (guild_id, locale, timezone, moderator_role_id, moderator_channel_id,
-                                help_forum_id, digest_channel_id, themes, left_at, created_at, updated_at)
-    VALUES (:guild_id, :locale, :timezone, :moderator_role_id, :moderator_channel_id,
-            :help_forum_id, :digest_channel_id, :themes, :left_at, :now, :now)
+_UPSERT_GUILD = """
+    INSERT INTO guild_settings (guild_id, left_at, created_at, updated_at)
+    VALUES (:guild_id, :left_at, :now, :now)
     ON CONFLICT (guild_id) DO UPDATE SET
-        locale = excluded.locale,
-        timezone = excluded.timezone,
-        moderator_role_id = excluded.moderator_role_id,
-        moderator_channel_id = excluded.moderator_channel_id,
-        help_forum_id = excluded.help_forum_id,
-        digest_channel_id = excluded.digest_channel_id,
-        themes = excluded.themes,
         left_at = excluded.left_at,
         updated_at = excluded.updated_at"""
+
+_UPSERT_VALUE = """
+    INSERT INTO guild_setting_values (guild_id, key, value, updated_at)
+    VALUES (:guild_id, :key, :value, :now)
+    ON CONFLICT (guild_id, key) DO UPDATE SET
+        value = excluded.value,
+        updated_at = excluded.updated_at"""
+
+_DELETE_VALUE = """
+    DELETE FROM guild_setting_values WHERE guild_id = :guild_id AND key = :key"""
 
 _COUNT = """
     SELECT count(*) FROM guild_settings WHERE left_at IS NULL"""
 
 
 class GuildSettingsRepo:
-    """Stores :class:`GuildSettings` rows."""
+    """Stores settings values by key; values are JSON, so a new setting needs no new column."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reader) -> None:
         self._db = db
 
-    async def get(self, guild_id: int) -> GuildSettings | None:
-        """Load one server's settings, or None if it has none stored."""
-        row = await self._db.fetch_one(_GET, {"guild_id": guild_id})
-        return None if row is None else _to_settings(row)
+    async def get(self, guild_id: int, tx: Reader | None = None) -> StoredSettings | None:
+        """One server's stored values and state (one statement, so one consistent snapshot), or None."""
+        rows = await (tx or self._db).fetch_all(_GET, {"guild_id": guild_id})
+        if not rows:
+            return None
+        values = {row["key"]: json.loads(row["value"]) for row in rows if row["key"] is not None}
+        return StoredSettings(values=values, left_at=rows[0]["left_at"])
 
-    async def save(self, settings: GuildSettings, now: datetime) -> None:
-        """Insert or replace one server's settings."""
-        params = {
-            "guild_id": settings.guild_id,
-            "locale": settings.locale,
-            "timezone": settings.timezone,
-            "moderator_role_id": settings.moderator_role_id,
-            "moderator_channel_id": settings.moderator_channel_id,
-            "help_forum_id": settings.help_forum_id,
-            "digest_channel_id": settings.digest_channel_id,
-            "themes": None if settings.themes == THEMES else json.dumps(list(settings.themes)),
-            "left_at": settings.left_at,
-            "now": to_iso(now),
-        }
-        async with self._db.transaction() as tx:
-            await tx.execute(_UPSERT, params)
+    async def save(
+        self,
+        tx: Transaction,
+        guild_id: int,
+        *,
+        store: Mapping[str, Any],
+        reset: Collection[str],
+        left_at: str | None,
+        now: datetime,
+    ) -> None:
+        """Write the server's row, store the given values (JSON-able) and delete the ``reset`` ones."""
+        stamp = to_iso(now)
+        await tx.execute(_UPSERT_GUILD, {"guild_id": guild_id, "left_at": left_at, "now": stamp})
+        for key, value in store.items():
+            await tx.execute(
+                _UPSERT_VALUE,
+                {"guild_id": guild_id, "key": key, "value": json.dumps(value, ensure_ascii=False), "now": stamp},
+            )
+        for key in reset:
+            await tx.execute(_DELETE_VALUE, {"guild_id": guild_id, "key": key})
 
-    async def count(self) -> int:
+    async def count(self, tx: Reader | None = None) -> int:
         """How many servers (still present) have stored settings."""
-        return int(await self._db.fetch_value(_COUNT) or 0)
-
-
-def _to_settings(row: sqlite3.Row) -> GuildSettings:
-    defaults = GuildSettings(guild_id=row["guild_id"])
-    themes = tuple(json.loads(row["themes"])) if row["themes"] else defaults.themes
-    return GuildSettings(
-        guild_id=row["guild_id"],
-        locale=row["locale"],
-        timezone=row["timezone"] or defaults.timezone,
-        moderator_role_id=row["moderator_role_id"],
-        moderator_channel_id=row["moderator_channel_id"],
-        help_forum_id=row["help_forum_id"],
-        digest_channel_id=row["digest_channel_id"],
-        themes=themes,
-        left_at=row["left_at"],
-    )
+        return int(await (tx or self._db).fetch_value(_COUNT) or 0)

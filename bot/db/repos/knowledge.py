@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.clock import to_iso
-from bot.db.database import Database, Transaction
+from bot.db.database import Database, Reader, Transaction
+from bot.db.repos.privacy import neutralise_text
 from bot.domain.search.models import (
     SHARED_GUILD,
     Candidate,
@@ -166,6 +167,13 @@ _STALE = """
     ORDER BY d.id
     LIMIT :limit"""
 
+_BY_SOURCES = """
+    SELECT d.id, d.guild_id, d.source, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url,
+           d.solved, d.featured, d.helpful, d.unhelpful, d.created_at, d.updated_at
+    FROM knowledge_documents AS d
+    WHERE d.source IN (SELECT value FROM json_each(:sources))
+    ORDER BY d.id"""
+
 _LOG_SEARCH = """
     INSERT INTO search_log (guild_id, query, result_count, created_at)
     VALUES (:guild_id, :query, :result_count, :now)"""
@@ -181,6 +189,13 @@ _UNANSWERED = """
 _PURGE_LOG = """
     DELETE FROM search_log WHERE created_at < :before"""
 
+_OPTIMIZE = """
+    INSERT INTO knowledge_fts (knowledge_fts) VALUES ('optimize')"""
+
+_PRUNE_WORD = """
+    DELETE FROM knowledge_term_keys
+    WHERE term = :word AND NOT EXISTS (SELECT 1 FROM knowledge_terms WHERE term = :word AND doc_count > 0)"""
+
 MAX_LOGGED_QUERY = 200
 
 
@@ -190,52 +205,45 @@ class KnowledgeRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def upsert_documents(self, records: Sequence[IndexRecord], now: datetime) -> Upserted:
-        """Insert or update many documents in one transaction; return their ids in input order.
+    async def upsert_documents(self, tx: Transaction, records: Sequence[IndexRecord], now: datetime) -> Upserted:
+        """Insert or update many documents inside the caller's transaction; return their ids in input order.
 
         Identity is ``(guild_id, source, source_key)`` (the last record wins if one repeats), so
         importing the same data twice changes nothing. The FTS index follows through triggers; the
         vocabulary counts are adjusted here, in the same transaction.
         """
         latest = {(r.doc.guild_id, r.doc.source, r.doc.source_key): r for r in records}
-        async with self._db.transaction() as tx:
-            stored = await self._stored(tx, list(latest.values()))
-            deltas: Counter[tuple[str, int]] = Counter()
-            rows: list[dict[str, object]] = []
-            words: set[str] = set()
-            for key, record in latest.items():
-                old = stored.get(key)
-                if old is not None and _same(old, record):
-                    continue
-                if old is not None:
-                    old_terms = stored_terms(
-                        old["index_title"], old["index_tags"], old["index_body"], old["index_words"]
-                    )
-                    deltas.subtract({(term, record.doc.guild_id): 1 for term in old_terms})
-                deltas.update({(term, record.doc.guild_id): 1 for term in record.terms()})
-                words.update(record.words.split())
-                rows.append(_params(record, now))
-            if rows:
-                await tx.executemany(_UPSERT, rows)
-                await self._apply_deltas(tx, deltas)
-                await self._add_keys(tx, words)
-            ids = await self._ids(tx, list(latest))
+        stored = await self._stored(tx, list(latest.values()))
+        deltas: Counter[tuple[str, int]] = Counter()
+        rows: list[dict[str, object]] = []
+        words: set[str] = set()
+        for key, record in latest.items():
+            old = stored.get(key)
+            if old is not None and _same(old, record):
+                continue
+            if old is not None:
+                old_terms = stored_terms(old["index_title"], old["index_tags"], old["index_body"], old["index_words"])
+                deltas.subtract({(term, record.doc.guild_id): 1 for term in old_terms})
+            deltas.update({(term, record.doc.guild_id): 1 for term in record.terms()})
+            words.update(record.words.split())
+            rows.append(_params(record, now))
+        if rows:
+            await tx.executemany(_UPSERT, rows)
+            await self._apply_deltas(tx, deltas)
+            await self._add_keys(tx, words)
+        ids = await self._ids(tx, list(latest))
         return Upserted(
             ids=tuple(ids[(r.doc.guild_id, r.doc.source, r.doc.source_key)] for r in records), changed=len(rows)
         )
 
-    async def upsert_document(self, record: IndexRecord, now: datetime) -> int:
-        """Insert or update one document; return its id."""
-        return (await self.upsert_documents([record], now)).ids[0]
-
-    async def delete_document(self, guild_id: int, source: str, source_key: str) -> bool:
-        """Remove a document and its index entries; False if there was none."""
-        async with self._db.transaction() as tx:
-            row = await tx.fetch_one(_DELETE, {"guild_id": guild_id, "source": source, "source_key": source_key})
-            if row is None:
-                return False
-            terms = stored_terms(row["index_title"], row["index_tags"], row["index_body"], row["index_words"])
-            await self._apply_deltas(tx, Counter({(t, guild_id): -1 for t in terms}))
+    async def delete_document(self, tx: Transaction, guild_id: int, source: str, source_key: str) -> bool:
+        """Remove a document and its index entries inside the caller's transaction; False if there was none."""
+        rows = await tx.execute_returning(_DELETE, {"guild_id": guild_id, "source": source, "source_key": source_key})
+        if not rows:
+            return False
+        row = rows[0]
+        terms = stored_terms(row["index_title"], row["index_tags"], row["index_body"], row["index_words"])
+        await self._apply_deltas(tx, Counter({(t, guild_id): -1 for t in terms}))
         return True
 
     async def get_document(self, doc_id: int) -> KnowledgeDocument | None:
@@ -243,9 +251,12 @@ class KnowledgeRepo:
         row = await self._db.fetch_one(_GET, {"id": doc_id})
         return None if row is None else _to_document(row)
 
-    async def get_by_key(self, guild_id: int, source: str, source_key: str) -> KnowledgeDocument | None:
+    async def get_by_key(
+        self, guild_id: int, source: str, source_key: str, tx: Reader | None = None
+    ) -> KnowledgeDocument | None:
         """One document by its identity, or None."""
-        row = await self._db.fetch_one(_GET_BY_KEY, {"guild_id": guild_id, "source": source, "source_key": source_key})
+        params = {"guild_id": guild_id, "source": source, "source_key": source_key}
+        row = await (tx or self._db).fetch_one(_GET_BY_KEY, params)
         return None if row is None else _to_document(row)
 
     async def term_counts(self, guild_id: int, terms: Iterable[str]) -> dict[str, int]:
@@ -290,22 +301,18 @@ class KnowledgeRepo:
             rows = await self._db.fetch_all(_CANDIDATES_EXACT, params)
         return [Candidate(_to_document(r), r["index_title"], r["index_tags"], r["index_body"]) for r in rows]
 
-    async def record_feedback(self, doc_id: int, *, helpful: bool, delta: int = 1) -> bool:
+    async def record_feedback(self, tx: Transaction, doc_id: int, *, helpful: bool, delta: int = 1) -> bool:
         """Add ``delta`` (-1 withdraws a vote) to a document's helpful or unhelpful counter, never below 0.
 
         Returns False if the document does not exist.
         """
         sql = _FEEDBACK_HELPFUL if helpful else _FEEDBACK_UNHELPFUL
-        async with self._db.transaction() as tx:
-            changed = await tx.execute_rowcount(sql, {"id": doc_id, "delta": delta})
-        return changed > 0
+        return await tx.execute_rowcount(sql, {"id": doc_id, "delta": delta}) > 0
 
-    async def set_featured(self, doc_id: int, featured: bool, now: datetime) -> bool:
+    async def set_featured(self, tx: Transaction, doc_id: int, featured: bool, now: datetime) -> bool:
         """Feature or unfeature a document; False if it does not exist."""
         params = {"id": doc_id, "featured": int(featured), "now": to_iso(now)}
-        async with self._db.transaction() as tx:
-            changed = await tx.execute_rowcount(_SET_FEATURED, params)
-        return changed > 0
+        return await tx.execute_rowcount(_SET_FEATURED, params) > 0
 
     async def count(self, guild_id: int | None = None) -> int:
         """How many documents a server can see, or how many exist at all when ``guild_id`` is None."""
@@ -313,12 +320,17 @@ class KnowledgeRepo:
             return int(await self._db.fetch_value(_COUNT_ALL) or 0)
         return int(await self._db.fetch_value(_COUNT, {"guild_id": guild_id, "shared": SHARED_GUILD}) or 0)
 
+    async def by_sources(self, sources: Sequence[str]) -> list[KnowledgeDocument]:
+        """Every stored document (all servers) that came from one of ``sources``."""
+        rows = await self._db.fetch_all(_BY_SOURCES, {"sources": json.dumps(list(sources))})
+        return [_to_document(r) for r in rows]
+
     async def stale_documents(self, analyzer: str, limit: int) -> list[KnowledgeDocument]:
         """Documents analysed by a different analyser or glossary than ``analyzer``."""
         rows = await self._db.fetch_all(_STALE, {"analyzer": analyzer, "limit": limit})
         return [_to_document(r) for r in rows]
 
-    async def log_search(self, guild_id: int, query: str, result_count: int, now: datetime) -> int:
+    async def log_search(self, tx: Transaction, guild_id: int, query: str, result_count: int, now: datetime) -> int:
         """Remember a search (no user id) so moderators can see what found nothing; return its id."""
         params = {
             "guild_id": guild_id,
@@ -326,18 +338,30 @@ class KnowledgeRepo:
             "result_count": result_count,
             "now": to_iso(now),
         }
-        async with self._db.transaction() as tx:
-            return await tx.execute(_LOG_SEARCH, params)
+        return await tx.execute(_LOG_SEARCH, params)
 
     async def unanswered_searches(self, guild_id: int, since: datetime, limit: int = 20) -> list[tuple[str, int]]:
         """The most frequent searches without results since a moment, as ``(query, times)``."""
         rows = await self._db.fetch_all(_UNANSWERED, {"guild_id": guild_id, "since": to_iso(since), "limit": limit})
         return [(str(r["query"]), int(r["times"])) for r in rows]
 
-    async def purge_search_log(self, before: datetime) -> int:
+    async def purge_search_log(self, tx: Transaction, before: datetime) -> int:
         """Delete search-log rows older than a moment; return how many."""
-        async with self._db.transaction() as tx:
-            return await tx.execute_rowcount(_PURGE_LOG, {"before": to_iso(before)})
+        return await tx.execute_rowcount(_PURGE_LOG, {"before": to_iso(before)})
+
+    async def optimize(self, tx: Transaction) -> None:
+        """Merge the full-text index into one segment, dropping every deleted entry for good."""
+        await tx.execute(_OPTIMIZE)
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Mask the member's id in this server's logged searches, and drop it from the typo vocabulary.
+
+        Run after the owners of indexed content re-indexed their neutralised texts, so the id no longer
+        counts as a word of any document.
+        """
+        changed = await neutralise_text(tx, "search_log", ("query",), guild_id, user_id, key="id")
+        pruned = await tx.execute_rowcount(_PRUNE_WORD, {"word": str(user_id)})
+        return len(changed) + pruned
 
     @staticmethod
     async def _stored(tx: Transaction, records: Sequence[IndexRecord]) -> dict[tuple[int, str, str], sqlite3.Row]:

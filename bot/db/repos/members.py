@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import to_iso
-from bot.db.database import Database
+from bot.db.database import Database, Transaction
+from bot.db.repos.privacy import neutralise_text
 from bot.domain.resources import Notice
 
 _ADD_NOTICE = """
@@ -31,44 +32,78 @@ _SET_DM = """
     ON CONFLICT (guild_id, user_id) DO UPDATE SET dm_opt_in = excluded.dm_opt_in, updated_at = excluded.updated_at"""
 
 
+_PURGE_DELIVERED = """
+    DELETE FROM member_notices WHERE delivered_at IS NOT NULL AND delivered_at < :before"""
+
+_EXPORT: dict[str, str] = {
+    "notices": """
+        SELECT key, params, created_at, delivered_at FROM member_notices
+        WHERE guild_id = :guild_id AND user_id = :user_id ORDER BY id""",
+    "preferences": """
+        SELECT dm_opt_in, updated_at FROM member_prefs
+        WHERE guild_id = :guild_id AND user_id = :user_id""",
+}
+
+_FORGET: tuple[str, ...] = (
+    "DELETE FROM member_notices WHERE guild_id = :guild_id AND user_id = :user_id",
+    "DELETE FROM member_prefs WHERE guild_id = :guild_id AND user_id = :user_id",
+)
+
+
 class MembersRepo:
     """Notices and preferences, per server and member."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add_notice(self, guild_id: int, user_id: int, key: str, params: dict[str, Any], now: datetime) -> int:
-        """Queue a notice for a member."""
-        async with self._db.transaction() as tx:
-            return await tx.execute(
-                _ADD_NOTICE,
-                {
-                    "guild_id": guild_id,
-                    "user_id": user_id,
-                    "key": key,
-                    "params": json.dumps(params),
-                    "now": to_iso(now),
-                },
-            )
+    async def add_notice(
+        self, tx: Transaction, guild_id: int, user_id: int, key: str, params: dict[str, Any], now: datetime
+    ) -> int:
+        """Queue a notice for a member, inside the use case's transaction."""
+        return await tx.execute(
+            _ADD_NOTICE,
+            {
+                "guild_id": guild_id,
+                "user_id": user_id,
+                "key": key,
+                "params": json.dumps(params),
+                "now": to_iso(now),
+            },
+        )
 
     async def pending(self, guild_id: int, user_id: int) -> list[Notice]:
         """Undelivered notices, oldest first (at most ten)."""
         rows = await self._db.fetch_all(_PENDING, {"guild_id": guild_id, "user_id": user_id})
         return [Notice(r["id"], r["guild_id"], r["user_id"], r["key"], json.loads(r["params"])) for r in rows]
 
-    async def mark_delivered(self, notice_ids: list[int], now: datetime) -> int:
+    async def mark_delivered(self, tx: Transaction, notice_ids: list[int], now: datetime) -> int:
         """Mark notices delivered; returns how many were still undelivered (so each goes out once)."""
         count = 0
-        async with self._db.transaction() as tx:
-            for notice_id in notice_ids:
-                count += await tx.execute_rowcount(_DELIVERED, {"id": notice_id, "now": to_iso(now)})
+        for notice_id in notice_ids:
+            count += await tx.execute_rowcount(_DELIVERED, {"id": notice_id, "now": to_iso(now)})
         return count
+
+    async def purge_delivered(self, tx: Transaction, before: datetime) -> int:
+        """Delete notices delivered before ``before``; returns how many."""
+        return await tx.execute_rowcount(_PURGE_DELIVERED, {"before": to_iso(before)})
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """The member's notices and preferences in one server."""
+        params = {"guild_id": guild_id, "user_id": user_id}
+        return {name: [dict(r) for r in await self._db.fetch_all(sql, params)] for name, sql in _EXPORT.items()}
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Delete the member's notices and preferences; mask their id in other members' notices."""
+        params = {"guild_id": guild_id, "user_id": user_id}
+        touched = 0
+        for sql in _FORGET:
+            touched += await tx.execute_rowcount(sql, params)
+        return touched + len(await neutralise_text(tx, "member_notices", ("params",), guild_id, user_id))
 
     async def dm_opt_in(self, guild_id: int, user_id: int) -> bool:
         """Whether the member agreed to direct messages from this server's bot."""
         return bool(await self._db.fetch_value(_GET_DM, {"guild_id": guild_id, "user_id": user_id}))
 
-    async def set_dm_opt_in(self, guild_id: int, user_id: int, value: bool, now: datetime) -> None:
+    async def set_dm_opt_in(self, tx: Transaction, guild_id: int, user_id: int, value: bool, now: datetime) -> None:
         """Store the member's choice."""
-        async with self._db.transaction() as tx:
-            await tx.execute(_SET_DM, {"guild_id": guild_id, "user_id": user_id, "dm": int(value), "now": to_iso(now)})
+        await tx.execute(_SET_DM, {"guild_id": guild_id, "user_id": user_id, "dm": int(value), "now": to_iso(now)})

@@ -5,21 +5,24 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
+from typing import Any
 
 from bot.clock import to_iso
-from bot.db.database import Database
+from bot.db.database import Database, Reader, Transaction
+from bot.db.repos.privacy import neutralise_text
+from bot.domain.privacy import FORGOTTEN
 from bot.domain.qa_models import FaqEntry, HelpPost
 from bot.errors import Conflict
 
 _FAQ_GET = """
     SELECT id, guild_id, title, body, aliases, theme, lang, created_by, updated_by, uses, thread_id,
-           created_at, updated_at
+           created_at, updated_at, version
     FROM faq_entries
     WHERE guild_id = :guild_id AND id = :id"""
 
 _FAQ_LIST = """
     SELECT id, guild_id, title, body, aliases, theme, lang, created_by, updated_by, uses, thread_id,
-           created_at, updated_at
+           created_at, updated_at, version
     FROM faq_entries
     WHERE guild_id = :guild_id ORDER BY lower(title)"""
 
@@ -31,8 +34,8 @@ _FAQ_INSERT = """
 _FAQ_UPDATE = """
     UPDATE faq_entries
     SET title = :title, body = :body, aliases = :aliases, theme = :theme, lang = :lang,
-        updated_by = :user_id, updated_at = :now
-    WHERE guild_id = :guild_id AND id = :id"""
+        updated_by = :user_id, updated_at = :now, version = version + 1
+    WHERE guild_id = :guild_id AND id = :id AND version = :version"""
 
 _FAQ_DELETE = """
     DELETE FROM faq_entries
@@ -94,33 +97,18 @@ _COUNTER = {
     False: "UPDATE knowledge_documents SET unhelpful = max(0, unhelpful + :delta) WHERE id = :id",
 }
 
-_FAQ_NOT_INDEXED = """
+_FAQ_ALL = """
     SELECT id, guild_id, title, body, aliases, theme, lang, created_by, updated_by, uses, thread_id,
-           created_at, updated_at
+           created_at, updated_at, version
     FROM faq_entries
-    WHERE NOT EXISTS (
-        SELECT 1 FROM knowledge_documents AS k
-        WHERE k.guild_id = faq_entries.guild_id AND k.source = 'faq' AND k.source_key = CAST(faq_entries.id AS TEXT))
-    LIMIT :limit"""
+    ORDER BY id"""
 
-_SOLVED_NOT_INDEXED = """
+_SOLVED_ALL = """
     SELECT thread_id, guild_id, forum_id, author_id, title, body, status, suggestion_message_id,
            answer_message_id, answer_author_id, answer_text, solved_by, solved_at, created_at
     FROM help_posts
-    WHERE status = 'solved' AND NOT EXISTS (
-        SELECT 1 FROM knowledge_documents AS k
-        WHERE k.guild_id = help_posts.guild_id AND k.source = 'thread'
-          AND k.source_key = CAST(help_posts.thread_id AS TEXT))
-    LIMIT :limit"""
-
-_INDEXED_WITHOUT_SOURCE = """
-    SELECT k.guild_id, k.source, k.source_key FROM knowledge_documents AS k
-    WHERE (k.source = 'faq' AND NOT EXISTS (
-               SELECT 1 FROM faq_entries AS f WHERE f.guild_id = k.guild_id AND CAST(f.id AS TEXT) = k.source_key))
-       OR (k.source = 'thread' AND NOT EXISTS (
-               SELECT 1 FROM help_posts AS p
-               WHERE p.guild_id = k.guild_id AND CAST(p.thread_id AS TEXT) = k.source_key AND p.status = 'solved'))
-    LIMIT :limit"""
+    WHERE status = 'solved'
+    ORDER BY thread_id"""
 
 _LOG_SEARCH = """
     INSERT INTO search_log (guild_id, query, result_count, created_at) VALUES (:guild_id, :query, :count, :now)"""
@@ -149,6 +137,42 @@ _FEEDBACK_COUNTS = """
     SELECT sum(helpful), sum(1 - helpful) FROM answer_feedback WHERE guild_id = :guild_id"""
 
 
+_EXPORT: dict[str, str] = {
+    "faq_entries": """
+        SELECT id, title, body, created_at FROM faq_entries
+        WHERE guild_id = :guild_id AND (created_by = :user_id OR updated_by = :user_id) ORDER BY id""",
+    "help_posts": """
+        SELECT thread_id, title, body, status, created_at FROM help_posts
+        WHERE guild_id = :guild_id AND author_id = :user_id ORDER BY created_at""",
+    "accepted_answers": """
+        SELECT thread_id, title, answer_text, solved_at FROM help_posts
+        WHERE guild_id = :guild_id AND answer_author_id = :user_id ORDER BY solved_at""",
+    "answer_feedback": """
+        SELECT search_id, document_id, helpful, created_at FROM answer_feedback
+        WHERE guild_id = :guild_id AND user_id = :user_id ORDER BY id""",
+}
+
+_FORGET: tuple[str, ...] = (
+    """UPDATE knowledge_documents
+       SET helpful = max(0, helpful - (SELECT count(*) FROM answer_feedback AS f
+                                       WHERE f.document_id = knowledge_documents.id AND f.guild_id = :guild_id
+                                         AND f.user_id = :user_id AND f.helpful = 1)),
+           unhelpful = max(0, unhelpful - (SELECT count(*) FROM answer_feedback AS f
+                                           WHERE f.document_id = knowledge_documents.id AND f.guild_id = :guild_id
+                                             AND f.user_id = :user_id AND f.helpful = 0))
+       WHERE id IN (SELECT document_id FROM answer_feedback WHERE guild_id = :guild_id AND user_id = :user_id)""",
+    "DELETE FROM answer_feedback WHERE guild_id = :guild_id AND user_id = :user_id",
+    "UPDATE faq_entries SET created_by = :forgotten WHERE guild_id = :guild_id AND created_by = :user_id",
+    "UPDATE faq_entries SET updated_by = :forgotten WHERE guild_id = :guild_id AND updated_by = :user_id",
+    "UPDATE help_posts SET author_id = :forgotten WHERE guild_id = :guild_id AND author_id = :user_id",
+    "UPDATE help_posts SET answer_author_id = :forgotten WHERE guild_id = :guild_id AND answer_author_id = :user_id",
+    "UPDATE help_posts SET solved_by = :forgotten WHERE guild_id = :guild_id AND solved_by = :user_id",
+)
+
+_FAQ_TEXT = ("title", "body", "aliases")
+_POST_TEXT = ("title", "body", "answer_text")
+
+
 class QaRepo:
     """FAQ entries, help posts and feedback for one database."""
 
@@ -157,49 +181,53 @@ class QaRepo:
 
     # --- FAQ -------------------------------------------------------------------------------------
 
-    async def faq_get(self, guild_id: int, entry_id: int) -> FaqEntry | None:
+    async def faq_get(self, guild_id: int, entry_id: int, tx: Reader | None = None) -> FaqEntry | None:
         """One FAQ entry of this server."""
-        row = await self._db.fetch_one(_FAQ_GET, {"guild_id": guild_id, "id": entry_id})
+        row = await (tx or self._db).fetch_one(_FAQ_GET, {"guild_id": guild_id, "id": entry_id})
         return None if row is None else _to_faq(row)
 
     async def faq_list(self, guild_id: int) -> list[FaqEntry]:
         """Every FAQ entry of this server, by title."""
         return [_to_faq(row) for row in await self._db.fetch_all(_FAQ_LIST, {"guild_id": guild_id})]
 
-    async def faq_insert(self, entry: FaqEntry, now: datetime) -> int:
+    async def faq_insert(self, tx: Transaction, entry: FaqEntry, now: datetime) -> int:
         """Store a new entry; a duplicate title in the same server is a Conflict."""
         try:
-            async with self._db.transaction() as tx:
-                return await tx.execute(_FAQ_INSERT, _faq_params(entry, now))
+            return await tx.execute(_FAQ_INSERT, _faq_params(entry, now))
         except sqlite3.IntegrityError:
             raise Conflict("qa.faq.duplicate", title=entry.title) from None
 
-    async def faq_update(self, entry: FaqEntry, now: datetime) -> bool:
-        """Change an entry; returns False if it does not exist in this server."""
+    async def faq_update(self, tx: Transaction, entry: FaqEntry, now: datetime) -> bool:
+        """Change an entry if it is still at ``entry.version``; False if it is gone or was changed meanwhile."""
         try:
-            async with self._db.transaction() as tx:
-                return await tx.execute_rowcount(_FAQ_UPDATE, _faq_params(entry, now)) > 0
+            return await tx.execute_rowcount(_FAQ_UPDATE, _faq_params(entry, now)) > 0
         except sqlite3.IntegrityError:
             raise Conflict("qa.faq.duplicate", title=entry.title) from None
 
-    async def faq_delete(self, guild_id: int, entry_id: int) -> bool:
+    async def faq_delete(self, tx: Transaction, guild_id: int, entry_id: int) -> bool:
         """Remove an entry; returns whether it existed."""
-        async with self._db.transaction() as tx:
-            return await tx.execute_rowcount(_FAQ_DELETE, {"guild_id": guild_id, "id": entry_id}) > 0
+        return await tx.execute_rowcount(_FAQ_DELETE, {"guild_id": guild_id, "id": entry_id}) > 0
 
-    async def faq_used(self, guild_id: int, entry_id: int) -> None:
+    async def faq_used(self, tx: Transaction, guild_id: int, entry_id: int) -> None:
         """Count one more use."""
-        async with self._db.transaction() as tx:
-            await tx.execute(_FAQ_USE, {"guild_id": guild_id, "id": entry_id})
+        await tx.execute(_FAQ_USE, {"guild_id": guild_id, "id": entry_id})
+
+    async def faq_all(self) -> list[FaqEntry]:
+        """Every FAQ entry of every server (what the search index must hold)."""
+        return [_to_faq(row) for row in await self._db.fetch_all(_FAQ_ALL)]
+
+    async def solved_all(self) -> list[HelpPost]:
+        """Every solved help post of every server (what the search index must hold)."""
+        return [_to_post(row) for row in await self._db.fetch_all(_SOLVED_ALL)]
 
     # --- help posts ------------------------------------------------------------------------------
 
-    async def post_get(self, guild_id: int, thread_id: int) -> HelpPost | None:
+    async def post_get(self, guild_id: int, thread_id: int, tx: Reader | None = None) -> HelpPost | None:
         """A help post of this server."""
-        row = await self._db.fetch_one(_POST_GET, {"guild_id": guild_id, "thread_id": thread_id})
+        row = await (tx or self._db).fetch_one(_POST_GET, {"guild_id": guild_id, "thread_id": thread_id})
         return None if row is None else _to_post(row)
 
-    async def post_insert(self, post: HelpPost, now: datetime) -> bool:
+    async def post_insert(self, tx: Transaction, post: HelpPost, now: datetime) -> bool:
         """Record a new post; returns False if it was already known."""
         params = {
             "thread_id": post.thread_id,
@@ -210,16 +238,14 @@ class QaRepo:
             "body": post.body,
             "now": to_iso(now),
         }
-        async with self._db.transaction() as tx:
-            return await tx.execute_rowcount(_POST_INSERT, params) > 0
+        return await tx.execute_rowcount(_POST_INSERT, params) > 0
 
-    async def post_claim_suggestion(self, guild_id: int, thread_id: int, message_id: int) -> bool:
+    async def post_claim_suggestion(self, tx: Transaction, guild_id: int, thread_id: int, message_id: int) -> bool:
         """Record the suggestion message; False if one was already recorded (reply once)."""
         params = {"guild_id": guild_id, "thread_id": thread_id, "message_id": message_id}
-        async with self._db.transaction() as tx:
-            return await tx.execute_rowcount(_POST_SUGGESTION, params) > 0
+        return await tx.execute_rowcount(_POST_SUGGESTION, params) > 0
 
-    async def post_solve(self, post: HelpPost, now: datetime) -> None:
+    async def post_solve(self, tx: Transaction, post: HelpPost, now: datetime) -> None:
         """Store the accepted answer and mark the post solved."""
         params = {
             "guild_id": post.guild_id,
@@ -230,54 +256,70 @@ class QaRepo:
             "solved_by": post.solved_by,
             "now": to_iso(now),
         }
-        async with self._db.transaction() as tx:
-            await tx.execute(_POST_SOLVE, params)
+        await tx.execute(_POST_SOLVE, params)
 
     async def posts_open(self, guild_id: int, offset: int, limit: int) -> tuple[list[HelpPost], int]:
         """Open posts, oldest first, one page; plus the total."""
-        rows = await self._db.fetch_all(_POST_OPEN, {"guild_id": guild_id, "offset": offset, "limit": limit})
-        total = int(await self._db.fetch_value(_POST_OPEN_COUNT, {"guild_id": guild_id}) or 0)
+        async with self._db.snapshot() as read:  # the page and its total from one committed state
+            rows = await read.fetch_all(_POST_OPEN, {"guild_id": guild_id, "offset": offset, "limit": limit})
+            total = int(await read.fetch_value(_POST_OPEN_COUNT, {"guild_id": guild_id}) or 0)
         return [_to_post(row) for row in rows], total
 
-    async def post_delete(self, guild_id: int, thread_id: int) -> None:
-        """Forget a post (its thread was deleted)."""
-        async with self._db.transaction() as tx:
-            await tx.execute(_POST_DELETE, {"guild_id": guild_id, "thread_id": thread_id})
+    async def post_delete(self, tx: Transaction, guild_id: int, thread_id: int) -> bool:
+        """Forget a post (its thread was deleted); False if it was not known."""
+        return await tx.execute_rowcount(_POST_DELETE, {"guild_id": guild_id, "thread_id": thread_id}) > 0
 
     # --- feedback --------------------------------------------------------------------------------
 
     async def record_feedback(
-        self, guild_id: int, user_id: int, search_id: int, document_id: int | None, helpful: bool, now: datetime
+        self,
+        tx: Transaction,
+        guild_id: int,
+        user_id: int,
+        search_id: int,
+        document_id: int | None,
+        helpful: bool,
+        now: datetime,
     ) -> None:
         """Store one member's verdict on one answer, replacing an earlier one, and keep counters right."""
         key = {"guild_id": guild_id, "user_id": user_id, "search_id": search_id}
-        async with self._db.transaction() as tx:
-            old = await tx.fetch_one(_FEEDBACK_GET, key)
-            if old is not None and old["document_id"] is not None:
-                await tx.execute(_COUNTER[bool(old["helpful"])], {"delta": -1, "id": old["document_id"]})
-            await tx.execute(
-                _FEEDBACK_UPSERT, {**key, "document_id": document_id, "helpful": int(helpful), "now": to_iso(now)}
-            )
-            if document_id is not None:
-                await tx.execute(_COUNTER[helpful], {"delta": 1, "id": document_id})
+        old = await tx.fetch_one(_FEEDBACK_GET, key)
+        if old is not None and old["document_id"] is not None:
+            await tx.execute(_COUNTER[bool(old["helpful"])], {"delta": -1, "id": old["document_id"]})
+        await tx.execute(
+            _FEEDBACK_UPSERT, {**key, "document_id": document_id, "helpful": int(helpful), "now": to_iso(now)}
+        )
+        if document_id is not None:
+            await tx.execute(_COUNTER[helpful], {"delta": 1, "id": document_id})
 
-    async def index_drift(self, limit: int) -> tuple[list[FaqEntry], list[HelpPost], list[tuple[int, str, str]]]:
-        """FAQ entries and solved posts missing from the index, and index entries whose source is gone."""
-        faqs = [_to_faq(r) for r in await self._db.fetch_all(_FAQ_NOT_INDEXED, {"limit": limit})]
-        posts = [_to_post(r) for r in await self._db.fetch_all(_SOLVED_NOT_INDEXED, {"limit": limit})]
-        rows = await self._db.fetch_all(_INDEXED_WITHOUT_SOURCE, {"limit": limit})
-        return faqs, posts, [(r["guild_id"], r["source"], r["source_key"]) for r in rows]
-
-    async def log_search(self, guild_id: int, query: str, result_count: int, now: datetime) -> int:
+    async def log_search(self, tx: Transaction, guild_id: int, query: str, result_count: int, now: datetime) -> int:
         """Record an /ask search (for feedback and moderators' gap figures); return its id."""
         params = {"guild_id": guild_id, "query": query, "count": result_count, "now": to_iso(now)}
-        async with self._db.transaction() as tx:
-            return await tx.execute(_LOG_SEARCH, params)
+        return await tx.execute(_LOG_SEARCH, params)
 
     async def logged_query(self, guild_id: int, search_id: int) -> str | None:
         """The text of an earlier search in this server."""
         value = await self._db.fetch_value(_LOGGED_QUERY, {"guild_id": guild_id, "id": search_id})
         return None if value is None else str(value)
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """FAQ entries, posts, accepted answers and feedback of one member in one server."""
+        params = {"guild_id": guild_id, "user_id": user_id}
+        return {name: [dict(r) for r in await self._db.fetch_all(sql, params)] for name, sql in _EXPORT.items()}
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> tuple[int, list[int], list[int]]:
+        """Delete the member's feedback and anonymise their FAQ entries and posts; mask their id in texts.
+
+        Returns the rows touched, and the ids of FAQ entries and threads whose text changed (to re-index).
+        """
+        params = {"guild_id": guild_id, "user_id": user_id, "forgotten": FORGOTTEN}
+        touched = 0
+        for sql in _FORGET:
+            touched += await tx.execute_rowcount(sql, params)
+        faqs = await neutralise_text(tx, "faq_entries", _FAQ_TEXT, guild_id, user_id, key="id")
+        threads = await neutralise_text(tx, "help_posts", _POST_TEXT, guild_id, user_id, key="thread_id")
+        touched += len(faqs) + len(threads)
+        return touched, faqs, threads
 
     async def gap_figures(self, guild_id: int, since: datetime, limit: int) -> dict[str, object]:
         """What the community lacks: searches without results, answers marked not useful, open posts."""
@@ -312,6 +354,7 @@ def _faq_params(entry: FaqEntry, now: datetime) -> dict[str, object]:
         "lang": entry.lang,
         "user_id": entry.updated_by,
         "thread_id": entry.thread_id,
+        "version": entry.version,
         "now": to_iso(now),
     }
 
@@ -331,6 +374,7 @@ def _to_faq(row: sqlite3.Row) -> FaqEntry:
         thread_id=row["thread_id"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        version=row["version"],
     )
 
 

@@ -9,15 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import to_iso
-from bot.db.database import Database
+from bot.db.database import Database, Reader, Transaction
 from bot.db.repos.audit import insert_audit
+from bot.db.repos.privacy import neutralise_text
+from bot.domain.privacy import FORGOTTEN
 from bot.domain.resources import Resource, ResourceDraft
 from bot.errors import Conflict
 
 _COLUMNS_SELECT = """
     SELECT id, guild_id, title, url, url_key, summary, theme, tags, language, licence, type, audience, publisher,
            suggested_by, status, featured, helpful, decision_note, link_status, link_detail, last_verified,
-           queue_channel_id, queue_message_id, seed_key, created_at, updated_at
+           queue_channel_id, queue_message_id, seed_key, created_at, updated_at, version
     FROM resources"""
 
 _GET = (
@@ -89,25 +91,15 @@ _UPDATE = """
     SET title = :title, url = :url, url_key = :url_key, summary = :summary, theme = :theme, tags = :tags,
         language = :language, licence = :licence, type = :type, audience = :audience, publisher = :publisher,
         status = :status, featured = :featured, decision_note = :decision_note, link_status = :link_status,
-        link_detail = :link_detail, last_verified = :last_verified, updated_at = :now
-    WHERE guild_id = :guild_id AND id = :id AND status = :expected_status AND updated_at = :expected_updated_at"""
+        link_detail = :link_detail, last_verified = :last_verified, updated_at = :now, version = version + 1
+    WHERE guild_id = :guild_id AND id = :id AND version = :expected_version"""
 
-_APPROVED_NOT_INDEXED = """
-    SELECT id, guild_id, title, url, url_key, summary, theme, tags, language, licence, type, audience, publisher,
-           suggested_by, status, featured, helpful, decision_note, link_status, link_detail, last_verified,
-           queue_channel_id, queue_message_id, seed_key, created_at, updated_at
-    FROM resources
-    WHERE status = 'approved' AND NOT EXISTS (
-        SELECT 1 FROM knowledge_documents AS k
-        WHERE k.guild_id = resources.guild_id AND k.source = 'resource' AND k.source_key = CAST(resources.id AS TEXT))
-    LIMIT :limit"""
-
-_INDEXED_NOT_APPROVED = """
-    SELECT k.guild_id, k.source_key FROM knowledge_documents AS k
-    WHERE k.source = 'resource' AND NOT EXISTS (
-        SELECT 1 FROM resources AS r
-        WHERE r.guild_id = k.guild_id AND CAST(r.id AS TEXT) = k.source_key AND r.status = 'approved')
-    LIMIT :limit"""
+_APPROVED = (
+    _COLUMNS_SELECT
+    + """
+    WHERE status = 'approved'
+    ORDER BY id"""
+)
 
 _SET_CARD = """
     UPDATE resources SET queue_channel_id = :channel_id, queue_message_id = :message_id
@@ -121,34 +113,56 @@ _BUMP_HELPFUL = """
     UPDATE resources SET helpful = helpful + 1 WHERE guild_id = :guild_id AND id = :id"""
 
 
+_EXPORT: dict[str, str] = {
+    "resource_suggestions": """
+        SELECT id, title, url, summary, status, decision_note, created_at FROM resources
+        WHERE guild_id = :guild_id AND suggested_by = :user_id ORDER BY id""",
+    "resource_votes": """
+        SELECT resource_id, created_at FROM resource_votes
+        WHERE guild_id = :guild_id AND user_id = :user_id ORDER BY created_at""",
+}
+
+_FORGET: tuple[str, ...] = (
+    """UPDATE resources SET helpful = max(0, helpful - 1)
+       WHERE guild_id = :guild_id AND id IN (SELECT resource_id FROM resource_votes
+                                              WHERE guild_id = :guild_id AND user_id = :user_id)""",
+    "DELETE FROM resource_votes WHERE guild_id = :guild_id AND user_id = :user_id",
+    "UPDATE resources SET suggested_by = :forgotten WHERE guild_id = :guild_id AND suggested_by = :user_id",
+)
+
+_TEXT = ("title", "url", "summary", "tags", "publisher", "decision_note", "link_detail")
+
+
 class ResourcesRepo:
     """Resources of all servers; every query is scoped by ``guild_id``."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def get(self, guild_id: int, resource_id: int) -> Resource | None:
+    async def get(self, guild_id: int, resource_id: int, tx: Reader | None = None) -> Resource | None:
         """One resource of this server."""
-        row = await self._db.fetch_one(_GET, {"guild_id": guild_id, "id": resource_id})
+        row = await (tx or self._db).fetch_one(_GET, {"guild_id": guild_id, "id": resource_id})
         return None if row is None else _to_resource(row)
 
-    async def by_url_key(self, guild_id: int, url_key: str) -> Resource | None:
+    async def by_url_key(self, guild_id: int, url_key: str, tx: Reader | None = None) -> Resource | None:
         """The resource with this normalised URL in this server."""
-        row = await self._db.fetch_one(_BY_KEY, {"guild_id": guild_id, "url_key": url_key})
+        row = await (tx or self._db).fetch_one(_BY_KEY, {"guild_id": guild_id, "url_key": url_key})
         return None if row is None else _to_resource(row)
 
     async def by_status(self, guild_id: int, status: str, offset: int, limit: int) -> tuple[list[Resource], int]:
         """Resources with one status, oldest first; plus the total."""
         params = {"guild_id": guild_id, "status": status, "offset": offset, "limit": limit}
-        rows = await self._db.fetch_all(_BY_STATUS, params)
-        total = int(await self._db.fetch_value(_COUNT_STATUS, {"guild_id": guild_id, "status": status}) or 0)
+        async with self._db.snapshot() as read:  # the page and its total from one committed state
+            rows = await read.fetch_all(_BY_STATUS, params)
+            total = int(await read.fetch_value(_COUNT_STATUS, {"guild_id": guild_id, "status": status}) or 0)
         return [_to_resource(r) for r in rows], total
 
     async def browse(self, guild_id: int, theme: str | None, offset: int, limit: int) -> tuple[list[Resource], int]:
         """Approved resources, featured first; plus the total."""
         params = {"guild_id": guild_id, "theme": theme, "offset": offset, "limit": limit}
-        rows = await self._db.fetch_all(_BROWSE, params)
-        total = int(await self._db.fetch_value(_COUNT_BROWSE, {"guild_id": guild_id, "theme": theme}) or 0)
+        async with self._db.snapshot() as read:
+            rows = await read.fetch_all(_BROWSE, params)
+            total = int(await read.fetch_value(_COUNT_BROWSE, {"guild_id": guild_id, "theme": theme}) or 0)
         return [_to_resource(r) for r in rows], total
 
     async def all(self, guild_id: int) -> list[Resource]:
@@ -160,13 +174,14 @@ class ResourcesRepo:
         rows = await self._db.fetch_all(_DUE_FOR_CHECK, {"before": to_iso(before), "limit": limit})
         return [_to_resource(r) for r in rows]
 
-    async def suggestions_since(self, guild_id: int, user_id: int, since: datetime) -> int:
+    async def suggestions_since(self, guild_id: int, user_id: int, since: datetime, tx: Reader | None = None) -> int:
         """How many resources a member suggested since a moment (for the cooldown)."""
         params = {"guild_id": guild_id, "user_id": user_id, "since": to_iso(since)}
-        return int(await self._db.fetch_value(_RECENT_BY_MEMBER, params) or 0)
+        return int(await (tx or self._db).fetch_value(_RECENT_BY_MEMBER, params) or 0)
 
     async def insert(
         self,
+        tx: Transaction,
         guild_id: int,
         draft: ResourceDraft,
         *,
@@ -196,37 +211,35 @@ class ResourcesRepo:
             "seed_key": seed_key,
         }
         try:
-            async with self._db.transaction() as tx:
-                new_id = await tx.execute(_INSERT, params)
-                row = await tx.fetch_one(_GET, {"guild_id": guild_id, "id": new_id})
-                assert row is not None
-                resource = _to_resource(row)
-                if audit is not None:
-                    await insert_audit(
-                        tx,
-                        guild_id=guild_id,
-                        target_type="resource",
-                        target_id=str(new_id),
-                        before=None,
-                        after=resource.snapshot(),
-                        now=now,
-                        **audit,
-                    )
+            new_id = await tx.execute(_INSERT, params)
         except sqlite3.IntegrityError:
             raise Conflict("resources.duplicate", url=draft.url) from None
+        row = await tx.fetch_one(_GET, {"guild_id": guild_id, "id": new_id})
+        assert row is not None
+        resource = _to_resource(row)
+        if audit is not None:
+            await insert_audit(
+                tx,
+                guild_id=guild_id,
+                target_type="resource",
+                target_id=str(new_id),
+                before=None,
+                after=resource.snapshot(),
+                now=now,
+                **audit,
+            )
         return resource
 
     async def update(
-        self, before: Resource, after: Resource, *, now: datetime, audit: dict[str, Any] | None
+        self, tx: Transaction, before: Resource, after: Resource, *, now: datetime, audit: dict[str, Any] | None
     ) -> Resource:
-        """Store a changed resource together with its audit entry.
+        """Store a changed resource together with its audit entry, inside the caller's transaction.
 
         Optimistic: if someone changed the resource since ``before`` was read (two moderators deciding at
-        once), nothing is written and :class:`Conflict` is raised.
+        once, an edit racing a link check), nothing is written and :class:`Conflict` is raised.
         """
         params = {
-            "expected_status": before.status,
-            "expected_updated_at": before.updated_at,
+            "expected_version": before.version,
             **_draft_params(after),
             "guild_id": after.guild_id,
             "id": after.id,
@@ -239,46 +252,59 @@ class ResourcesRepo:
             "now": to_iso(now),
         }
         try:
-            async with self._db.transaction() as tx:
-                if await tx.execute_rowcount(_UPDATE, params) == 0:
-                    raise Conflict("resources.changed_meanwhile")
-                if audit is not None:
-                    await insert_audit(
-                        tx,
-                        guild_id=after.guild_id,
-                        target_type="resource",
-                        target_id=str(after.id),
-                        before=before.snapshot(),
-                        after=after.snapshot(),
-                        now=now,
-                        **audit,
-                    )
+            changed = await tx.execute_rowcount(_UPDATE, params)
         except sqlite3.IntegrityError:
             raise Conflict("resources.duplicate", url=after.url) from None
-        return replace(after, updated_at=to_iso(now))
+        if changed == 0:
+            raise Conflict("resources.changed_meanwhile")
+        if audit is not None:
+            await insert_audit(
+                tx,
+                guild_id=after.guild_id,
+                target_type="resource",
+                target_id=str(after.id),
+                before=before.snapshot(),
+                after=after.snapshot(),
+                now=now,
+                **audit,
+            )
+        return replace(after, updated_at=to_iso(now), version=before.version + 1)
 
-    async def index_drift(self, limit: int) -> tuple[list[Resource], list[tuple[int, str]]]:
-        """Approved resources missing from the search index, and indexed ones that are no longer approved."""
-        missing = [_to_resource(r) for r in await self._db.fetch_all(_APPROVED_NOT_INDEXED, {"limit": limit})]
-        stale = [
-            (r["guild_id"], r["source_key"]) for r in await self._db.fetch_all(_INDEXED_NOT_APPROVED, {"limit": limit})
-        ]
-        return missing, stale
-
-    async def set_queue_card(self, guild_id: int, resource_id: int, channel_id: int, message_id: int) -> None:
-        """Remember where the queue card of a resource was posted."""
+    async def set_queue_card(
+        self, tx: Transaction, guild_id: int, resource_id: int, channel_id: int | None, message_id: int | None
+    ) -> None:
+        """Remember where the queue card of a resource was posted (not a content change: no new version)."""
         params = {"guild_id": guild_id, "id": resource_id, "channel_id": channel_id, "message_id": message_id}
-        async with self._db.transaction() as tx:
-            await tx.execute(_SET_CARD, params)
+        await tx.execute(_SET_CARD, params)
 
-    async def vote_helpful(self, guild_id: int, resource_id: int, user_id: int, now: datetime) -> bool:
+    async def vote_helpful(self, tx: Transaction, guild_id: int, resource_id: int, user_id: int, now: datetime) -> bool:
         """One "helpful" vote per member; returns False if they had voted already."""
         params = {"guild_id": guild_id, "id": resource_id, "user_id": user_id, "now": to_iso(now)}
-        async with self._db.transaction() as tx:
-            if await tx.execute_rowcount(_VOTE, params) == 0:
-                return False
-            await tx.execute(_BUMP_HELPFUL, {"guild_id": guild_id, "id": resource_id})
-            return True
+        if await tx.execute_rowcount(_VOTE, params) == 0:
+            return False
+        await tx.execute(_BUMP_HELPFUL, {"guild_id": guild_id, "id": resource_id})
+        return True
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """The member's suggestions and votes in one server."""
+        params = {"guild_id": guild_id, "user_id": user_id}
+        return {name: [dict(r) for r in await self._db.fetch_all(sql, params)] for name, sql in _EXPORT.items()}
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> tuple[int, list[int]]:
+        """Delete the member's votes, anonymise their suggestions, mask their id in resource texts.
+
+        Returns the rows touched and the ids of resources whose text changed (to re-index).
+        """
+        params = {"guild_id": guild_id, "user_id": user_id, "forgotten": FORGOTTEN}
+        touched = 0
+        for sql in _FORGET:
+            touched += await tx.execute_rowcount(sql, params)
+        changed = await neutralise_text(tx, "resources", _TEXT, guild_id, user_id, key="id")
+        return touched + len(changed), changed
+
+    async def approved(self) -> list[Resource]:
+        """Every approved resource of every server (what the search index must hold)."""
+        return [_to_resource(r) for r in await self._db.fetch_all(_APPROVED)]
 
 
 def _draft_params(draft: ResourceDraft | Resource) -> dict[str, Any]:
@@ -325,4 +351,5 @@ def _to_resource(row: sqlite3.Row) -> Resource:
         seed_key=row["seed_key"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        version=row["version"],
     )

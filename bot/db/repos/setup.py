@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from bot.clock import to_iso
-from bot.db.database import Database
+from bot.db.database import Database, Transaction
 
 _TAGS = """
     SELECT purpose, tag_id FROM forum_tags WHERE guild_id = :guild_id AND forum_id = :forum_id"""
@@ -49,46 +49,42 @@ class SetupRepo:
         rows = await self._db.fetch_all(_TAGS, {"guild_id": guild_id, "forum_id": forum_id})
         return {row["purpose"]: row["tag_id"] for row in rows}
 
-    async def save_forum_tags(self, guild_id: int, forum_id: int, tags: dict[str, int]) -> None:
+    async def save_forum_tags(self, tx: Transaction, guild_id: int, forum_id: int, tags: dict[str, int]) -> None:
         """Remember tag ids (replacing earlier ones for the same purposes)."""
-        async with self._db.transaction() as tx:
-            await tx.executemany(
-                _SAVE_TAG,
-                [{"guild_id": guild_id, "forum_id": forum_id, "purpose": p, "tag_id": t} for p, t in tags.items()],
-            )
+        await tx.executemany(
+            _SAVE_TAG,
+            [{"guild_id": guild_id, "forum_id": forum_id, "purpose": p, "tag_id": t} for p, t in tags.items()],
+        )
 
-    async def swap_alert(self, guild_id: int, kind: str, fingerprint: str, now: datetime) -> bool:
+    async def swap_alert(self, tx: Transaction, guild_id: int, kind: str, fingerprint: str, now: datetime) -> bool:
         """Record the fingerprint; return True if it differs from the stored one (i.e. this is news)."""
-        async with self._db.transaction() as tx:
-            row = await tx.fetch_one(_ALERT, {"guild_id": guild_id, "kind": kind})
-            if row is not None and row["fingerprint"] == fingerprint:
-                return False
-            await tx.execute(
-                _SAVE_ALERT, {"guild_id": guild_id, "kind": kind, "fingerprint": fingerprint, "now": to_iso(now)}
-            )
-            return True
+        row = await tx.fetch_one(_ALERT, {"guild_id": guild_id, "kind": kind})
+        if row is not None and row["fingerprint"] == fingerprint:
+            return False
+        await tx.execute(
+            _SAVE_ALERT, {"guild_id": guild_id, "kind": kind, "fingerprint": fingerprint, "now": to_iso(now)}
+        )
+        return True
 
-    async def clear_alert(self, guild_id: int, kind: str) -> None:
+    async def clear_alert(self, tx: Transaction, guild_id: int, kind: str) -> None:
         """Forget an alert, so the problem is reported again if it comes back."""
-        async with self._db.transaction() as tx:
-            await tx.execute(_CLEAR_ALERT, {"guild_id": guild_id, "kind": kind})
+        await tx.execute(_CLEAR_ALERT, {"guild_id": guild_id, "kind": kind})
 
     async def departed_before(self, cutoff: datetime) -> list[int]:
         """Servers the bot left at or before ``cutoff``."""
         rows = await self._db.fetch_all(_LEFT_BEFORE, {"cutoff": to_iso(cutoff)})
         return [row["guild_id"] for row in rows]
 
-    async def purge_guild(self, guild_id: int) -> int:
+    async def purge_guild(self, tx: Transaction, guild_id: int) -> int:
         """Delete every row of this server from every table that has a ``guild_id`` column; return rows deleted."""
-        tables = [row["name"] for row in await self._db.fetch_all(_GUILD_TABLES)]
+        tables = [row["name"] for row in await tx.fetch_all(_GUILD_TABLES)]
         deleted = 0
-        async with self._db.transaction() as tx:
-            for table in tables:
-                if not _IDENTIFIER.match(table):  # names come from the schema; refuse anything odd
-                    continue
-                # identifiers cannot be bound; the name is from sqlite_schema and checked above
-                deleted += await tx.execute_rowcount(
-                    f"DELETE FROM {table} WHERE guild_id = :guild_id",  # noqa: S608
-                    {"guild_id": guild_id},
-                )
+        for table in tables:
+            if not _IDENTIFIER.match(table):  # names come from the schema; refuse anything odd
+                continue
+            # identifiers cannot be bound; the name is from sqlite_schema and checked above
+            deleted += await tx.execute_rowcount(
+                f"DELETE FROM {table} WHERE guild_id = :guild_id",  # noqa: S608
+                {"guild_id": guild_id},
+            )
         return deleted

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.clock import Clock
-from bot.db.repos.knowledge import KnowledgeRepo
 from bot.domain.search.analysis import fold
 from bot.domain.search.glossary import Glossary
 from bot.domain.search.indexing import (
@@ -25,6 +27,7 @@ from bot.domain.search.indexing import (
 from bot.domain.search.models import (
     KINDS,
     SOURCES,
+    IndexRecord,
     KnowledgeDocument,
     NewDocument,
     SearchHit,
@@ -47,8 +50,15 @@ from bot.domain.search.ranking import (
 from bot.domain.search.typo import best_correction, correctable, keys_for
 from bot.errors import Invalid
 
+if TYPE_CHECKING:
+    from bot.db.database import Transaction, UnitOfWork
+    from bot.db.repos.knowledge import KnowledgeRepo
+    from bot.domain.job_runner import JobRunner
+    from bot.domain.jobs import Job, JobService
+
 log = logging.getLogger(__name__)
 
+COMPACT_JOB = "search.compact"
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 50
 CANDIDATES = 100
@@ -60,20 +70,27 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 class SearchEngine:
     """Indexes documents and answers searches over a server's documents plus the shared ones (guild 0)."""
 
+    member_columns: ClassVar[tuple[str, ...]] = ()
+    """The index holds no member ids of its own; the features that index text re-index it on forget."""
+
     def __init__(
         self,
+        uow: UnitOfWork,
         repo: KnowledgeRepo,
         clock: Clock,
         glossary: Glossary | None = None,
         *,
         log_searches: bool = True,
         candidates: int = CANDIDATES,
+        jobs: JobService | None = None,
     ) -> None:
+        self._uow = uow
         self._repo = repo
         self._clock = clock
         self._glossary = glossary if glossary is not None else Glossary.empty()
         self._log_searches = log_searches
         self._candidates = candidates
+        self._jobs = jobs
         self.fingerprint = analyzer_fingerprint(self._glossary)
 
     async def search(self, guild_id: int, query: str, *, limit: int = 10, lang: str | None = None) -> SearchResult:
@@ -87,7 +104,8 @@ class SearchEngine:
         plan = plan_query(text, self._glossary)
         result = await self._run(guild_id, text, plan, limit, lang) if plan.concepts else SearchResult(query=text)
         if self._log_searches and text.strip():
-            await self._repo.log_search(guild_id, text.strip(), len(result.hits), self._clock.now())
+            async with self._uow.transaction() as tx:
+                await self._repo.log_search(tx, guild_id, text.strip(), len(result.hits), self._clock.now())
         return result
 
     async def _run(self, guild_id: int, text: str, plan: QueryPlan, limit: int, lang: str | None) -> SearchResult:
@@ -132,12 +150,35 @@ class SearchEngine:
             corrections[concept.word] = best
         return corrections
 
+    async def prepare(self, docs: Sequence[NewDocument]) -> list[IndexRecord]:
+        """Validate and analyse documents into index records, before any transaction is opened.
+
+        Analysis (stemming, compound splitting, glossary concepts) is the slow part of indexing; doing it
+        first keeps the write lock short. Store the records with :meth:`write` inside the use case's
+        transaction.
+        """
+        for doc in docs:
+            _validate(doc)
+        streams = [document_streams(d) for d in docs]
+        words, parts = split_candidates(streams)
+        known = known_words(words | self._glossary.words | await self._repo.known_words(parts))
+        analyser = DocumentAnalyser(self._glossary, known, self.fingerprint)
+        return [analyser.record(d, s) for d, s in zip(docs, streams, strict=True)]
+
+    async def write(self, tx: Transaction, records: Sequence[IndexRecord]) -> Upserted:
+        """Store prepared records inside the caller's transaction (unchanged documents are not rewritten)."""
+        return await self._repo.upsert_documents(tx, records, self._clock.now())
+
+    async def unindex(self, tx: Transaction, guild_id: int, source: str, source_key: str) -> bool:
+        """Remove a document inside the caller's transaction; False if it was not there."""
+        return await self._repo.delete_document(tx, guild_id, source, source_key)
+
     async def index(self, doc: NewDocument) -> int:
-        """Add or update one document (identity: guild, source, source key); return its id."""
+        """Add or update one document in its own transaction (identity: guild, source, source key); return its id."""
         return (await self.index_many([doc])).ids[0]
 
     async def index_many(self, docs: Sequence[NewDocument], *, batch_size: int = 500) -> Upserted:
-        """Add or update many documents, one transaction per batch.
+        """Add or update many documents of their own (imports, re-indexing), one transaction per batch.
 
         Returns their ids in input order and how many were new or changed; documents that did not
         change are not written again.
@@ -145,23 +186,18 @@ class SearchEngine:
         ids: list[int] = []
         changed = 0
         for start in range(0, len(docs), batch_size):
-            batch = docs[start : start + batch_size]
-            for doc in batch:
-                _validate(doc)
-            streams = [document_streams(d) for d in batch]
-            words, parts = split_candidates(streams)
-            known = known_words(words | self._glossary.words | await self._repo.known_words(parts))
-            analyser = DocumentAnalyser(self._glossary, known, self.fingerprint)
-            records = [analyser.record(d, s) for d, s in zip(batch, streams, strict=True)]
-            done = await self._repo.upsert_documents(records, self._clock.now())
+            records = await self.prepare(docs[start : start + batch_size])
+            async with self._uow.transaction() as tx:
+                done = await self.write(tx, records)
             ids += done.ids
             changed += done.changed
         log.debug("Indexed %s documents, %s new or changed", len(docs), changed)
         return Upserted(ids=tuple(ids), changed=changed)
 
     async def remove(self, guild_id: int, source: str, source_key: str) -> bool:
-        """Remove a document from the index; False if it was not there."""
-        return await self._repo.delete_document(guild_id, source, source_key)
+        """Remove a document from the index in its own transaction; False if it was not there."""
+        async with self._uow.transaction() as tx:
+            return await self.unindex(tx, guild_id, source, source_key)
 
     async def get(self, doc_id: int) -> KnowledgeDocument | None:
         """One document by id."""
@@ -173,21 +209,59 @@ class SearchEngine:
 
     async def record_feedback(self, doc_id: int, *, helpful: bool, delta: int = 1) -> bool:
         """Count (or with ``delta=-1`` withdraw) a "helpful" / "not helpful" vote; net helpful ranks higher."""
-        return await self._repo.record_feedback(doc_id, helpful=helpful, delta=delta)
+        async with self._uow.transaction() as tx:
+            return await self._repo.record_feedback(tx, doc_id, helpful=helpful, delta=delta)
 
     async def set_featured(self, doc_id: int, featured: bool) -> bool:
         """Feature or unfeature a document (a moderator's choice); featured documents rank higher."""
-        return await self._repo.set_featured(doc_id, featured, self._clock.now())
+        async with self._uow.transaction() as tx:
+            return await self._repo.set_featured(tx, doc_id, featured, self._clock.now())
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Nothing: logged searches carry no member id."""
+        return {}
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Mask the member's id in logged searches and drop it from the vocabulary (after the re-indexing).
+
+        The full-text index keeps deleted entries in its segments until they are merged, so a compaction
+        job is queued to drop the old texts for good.
+        """
+        touched = await self._repo.forget_member(tx, guild_id, user_id)
+        if self._jobs is not None:
+            await self._jobs.enqueue(tx, COMPACT_JOB, dedupe_key=COMPACT_JOB)
+        return touched
+
+    def register_jobs(self, runner: JobRunner) -> None:
+        """Handle the index's own durable jobs (compaction after a member was forgotten)."""
+        runner.register(COMPACT_JOB, self._compact_job, lease=timedelta(minutes=30))
+
+    async def _compact_job(self, _job: Job) -> None:
+        await self.compact()
+
+    async def compact(self) -> None:
+        """Rewrite the full-text index without its deleted entries (slow on a big index: run as a job)."""
+        async with self._uow.transaction() as tx:
+            await self._repo.optimize(tx)
+
+    async def stored(self, sources: Sequence[str]) -> list[KnowledgeDocument]:
+        """Every stored document (all servers) from these sources (for the operators' consistency check)."""
+        return await self._repo.by_sources(sources)
 
     async def reindex_stale(self, batch_size: int = 200) -> int:
         """Re-analyse documents indexed by another analyser version or glossary; return how many."""
         total = 0
         while stale := await self._repo.stale_documents(self.fingerprint, batch_size):
-            await self.index_many([_as_new(d) for d in stale])
+            await self.index_many([d.as_new() for d in stale])
             total += len(stale)
         if total:
             log.info("Re-indexed %s documents for analyser %s", total, self.fingerprint)
         return total
+
+
+def rekey(record: IndexRecord, source_key: str) -> IndexRecord:
+    """A prepared record under another source key (the id of a row inserted after the analysis)."""
+    return replace(record, doc=replace(record.doc, source_key=source_key))
 
 
 def _validate(doc: NewDocument) -> None:
@@ -202,20 +276,3 @@ def _validate(doc: NewDocument) -> None:
 def _suggest(text: str, corrections: dict[str, str]) -> str:
     """The query with each misspelt word replaced by its correction."""
     return _WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), text).strip()
-
-
-def _as_new(doc: KnowledgeDocument) -> NewDocument:
-    return NewDocument(
-        guild_id=doc.guild_id,
-        source=doc.source,
-        source_key=doc.source_key,
-        kind=doc.kind,
-        title=doc.title,
-        body=doc.body,
-        lang=doc.lang,
-        theme=doc.theme,
-        tags=doc.tags,
-        url=doc.url,
-        solved=doc.solved,
-        featured=doc.featured,
-    )

@@ -50,6 +50,23 @@ class KnowledgeDocument:
     created_at: str
     updated_at: str
 
+    def as_new(self) -> NewDocument:
+        """The indexed content of this document, as it would be given to the engine."""
+        return NewDocument(
+            guild_id=self.guild_id,
+            source=self.source,
+            source_key=self.source_key,
+            kind=self.kind,
+            title=self.title,
+            body=self.body,
+            lang=self.lang,
+            theme=self.theme,
+            tags=self.tags,
+            url=self.url,
+            solved=self.solved,
+            featured=self.featured,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class IndexRecord:

@@ -1,0 +1,39 @@
+"""SQL for the operators' consistency check: SQLite's own integrity checks and the full-text index's."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.db.database import Database
+
+_FTS_INTEGRITY = """
+    INSERT INTO knowledge_fts (knowledge_fts, rank) VALUES ('integrity-check', 1)"""
+
+
+class MaintenanceRepo:
+    """Integrity checks of the whole database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def integrity_problems(self) -> list[str]:
+        """What ``PRAGMA integrity_check`` reports (empty when the file is sound)."""
+        rows = await self._db.fetch_all("PRAGMA integrity_check")
+        return [str(r[0]) for r in rows if str(r[0]) != "ok"]
+
+    async def foreign_key_problems(self) -> list[str]:
+        """Rows whose foreign key points at nothing, as ``table rowid → parent``."""
+        rows = await self._db.fetch_all("PRAGMA foreign_key_check")
+        return [f"{r[0]} row {r[1]} → {r[2]}" for r in rows]
+
+    async def fts_problems(self) -> list[str]:
+        """Whether the full-text index matches the analysed columns it indexes (FTS5 'integrity-check').
+
+        FTS5 runs this check as a write statement, so it goes through a transaction that changes nothing.
+        """
+        try:
+            async with self._db.transaction() as tx:
+                await tx.execute(_FTS_INTEGRITY)
+        except sqlite3.DatabaseError as exc:
+            return [f"knowledge_fts: {exc}"]
+        return []

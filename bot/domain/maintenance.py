@@ -1,0 +1,122 @@
+"""The operators' consistency check (``steunpunt db check``): a sound database, an index equal to its sources.
+
+Every feature that puts documents in the index implements :class:`IndexSource`; the check compares a
+content fingerprint of what each source says with what the index stores, and ``fix`` repairs the
+difference (index missing and stale documents, remove orphans).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from bot.domain.search.models import NewDocument
+
+if TYPE_CHECKING:
+    from bot.db.repos.maintenance import MaintenanceRepo
+    from bot.domain.search.engine import SearchEngine
+
+log = logging.getLogger(__name__)
+
+CHECKED_SOURCES: tuple[str, ...] = ("faq", "resource", "thread")
+"""Index sources that have a table of their own to compare with (``import`` documents do not)."""
+
+DifferenceKind = Literal["missing", "stale", "orphaned"]
+
+
+class IndexSource(Protocol):
+    """A feature whose rows are mirrored in the search index."""
+
+    async def indexed_documents(self) -> list[NewDocument]:
+        """Every document the index must hold for this feature, in every server."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDifference:
+    """One document where the index and its source disagree."""
+
+    guild_id: int
+    source: str
+    source_key: str
+    kind: DifferenceKind
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What ``db check`` found (and, with ``fix``, repaired)."""
+
+    integrity: list[str] = field(default_factory=list)
+    foreign_keys: list[str] = field(default_factory=list)
+    fts: list[str] = field(default_factory=list)
+    differences: list[IndexDifference] = field(default_factory=list)
+    documents: int = 0
+    fixed: int = 0
+
+    @property
+    def clean(self) -> bool:
+        """True when nothing is wrong (or everything found was fixed)."""
+        unfixed = len(self.differences) - self.fixed
+        return not (self.integrity or self.foreign_keys or self.fts) and unfixed <= 0
+
+
+def fingerprint(doc: NewDocument) -> str:
+    """A hash of everything the index stores about a document's content."""
+    data = asdict(doc)
+    data["tags"] = list(doc.tags)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def compare(expected: Sequence[NewDocument], stored: Sequence[NewDocument]) -> list[IndexDifference]:
+    """Documents missing from the index, stored with other content, or stored without a source."""
+    want = {(d.guild_id, d.source, d.source_key): fingerprint(d) for d in expected}
+    have = {(d.guild_id, d.source, d.source_key): fingerprint(d) for d in stored}
+    found: list[IndexDifference] = []
+    for key, print_ in sorted(want.items()):
+        if key not in have:
+            found.append(IndexDifference(*key, "missing"))
+        elif have[key] != print_:
+            found.append(IndexDifference(*key, "stale"))
+    found.extend(IndexDifference(*key, "orphaned") for key in sorted(have.keys() - want.keys()))
+    return found
+
+
+class MaintenanceService:
+    """Checks (and optionally repairs) the database and the search index."""
+
+    def __init__(self, repo: MaintenanceRepo, search: SearchEngine, sources: Sequence[IndexSource]) -> None:
+        self._repo = repo
+        self._search = search
+        self._sources = tuple(sources)
+
+    async def check(self, *, fix: bool = False) -> CheckReport:
+        """Run every check; with ``fix``, re-index missing and stale documents and remove orphans."""
+        expected: list[NewDocument] = []
+        for source in self._sources:
+            expected.extend(await source.indexed_documents())
+        stored = [d.as_new() for d in await self._search.stored(CHECKED_SOURCES)]
+        differences = compare(expected, stored)
+        fixed = await self._fix(expected, differences) if fix and differences else 0
+        return CheckReport(
+            integrity=await self._repo.integrity_problems(),
+            foreign_keys=await self._repo.foreign_key_problems(),
+            fts=await self._repo.fts_problems(),
+            differences=differences,
+            documents=len(expected),
+            fixed=fixed,
+        )
+
+    async def _fix(self, expected: list[NewDocument], differences: list[IndexDifference]) -> int:
+        by_key = {(d.guild_id, d.source, d.source_key): d for d in expected}
+        to_index = [by_key[(d.guild_id, d.source, d.source_key)] for d in differences if d.kind != "orphaned"]
+        if to_index:
+            await self._search.index_many(to_index)
+        for diff in differences:
+            if diff.kind == "orphaned":
+                await self._search.remove(diff.guild_id, diff.source, diff.source_key)
+        log.warning("db check: repaired %d index differences", len(differences))
+        return len(differences)

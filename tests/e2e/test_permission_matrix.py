@@ -1,0 +1,621 @@
+"""The permission matrix (issue 10): every moderator and manager action, invoked by a plain member.
+
+Discord's default permission gate (``default_member_permissions``) is lifted first, as a server admin can do
+under Server Settings → Integrations; the fake's ``permission_overrides`` is that switch. Each row of
+:data:`CASES` is one action: a slash command, a button or select, a context menu, or a modal submitted with
+the custom_id of a modal the bot opened for a moderator (a forged submission; discord.py 2.7 finds modals by
+custom_id alone). For every row the member gets exactly one answer, ephemeral, with the localised refusal
+(Dutch for alice, English for bob), and nothing changes: not a row of any table, not a message, and the bot
+makes no request to Discord but the answer.
+
+Adding a moderator action is one line in :data:`CASES`; a new thing the rows need (a message, an id) is one
+arranger in :data:`ARRANGERS`. The meta-checks fail when a command with ``default_member_permissions``, a
+command, a persistent button or a modal of the cogs is neither in the table nor declared member-facing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import re
+import string
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import discord
+import pytest
+
+from bot.app import _HANDLER_TASKS, EXTENSIONS, SteunpuntBot
+from bot.domain.resources import make_draft
+from bot.linkcheck import LinkChecker, LinkResult
+from bot.ui.base import BaseModal
+from cogs.qa._modals import FaqModal
+from cogs.resources._modals import DecisionModal, EditModal
+from cogs.setup._wizard import ValueModal
+from tests.fakediscord import CommandUsageError, FakeDiscord, FakeFile, FakeMember, InteractionResult, StoredMessage
+
+Act = Callable[[FakeMember], Awaitable[InteractionResult]]
+Snapshot = dict[str, list[tuple[Any, ...]]]
+
+NOT_MODERATOR = "errors.not_moderator"
+NOT_MANAGER = "errors.not_manager"
+NOT_YOURS = "errors.not_your_view"
+NOT_ASKER = "qa.solve.not_allowed"
+NOT_DISMISSER = "qa.forum.dismiss_not_allowed"
+
+LOCALES = {"alice": "nl", "bob": "en", "maud": "nl"}
+"""The language each actor's refusal must be in (alice's Discord is in nl, bob's in en-GB, maud's in nl)."""
+CALLBACK = re.compile(r"/interactions/\d+/[^/]+/callback$")
+FAQ_TITLE = "Welke Creative Commons-licentie past bij onze collectie?"
+SUGGESTER_APPROVED, SUGGESTER_PENDING = 900_001, 900_002
+"""Suggesters who are not the actors, so no notice of theirs is delivered during a refusal."""
+
+
+# --- the scene: what the rows need, arranged lazily and at most once per test --------------------------------
+
+
+class Scene:
+    """The bot, the fake and everything arranged for one row (cached by name)."""
+
+    def __init__(self, fake: FakeDiscord, bot: SteunpuntBot) -> None:
+        self.fake, self.bot = fake, bot
+        self._made: dict[str, Any] = {}
+
+    @property
+    def guild_id(self) -> int:
+        """The fake's one server."""
+        return self.fake.guild.id
+
+    def member(self, who: str) -> FakeMember:
+        """An actor by name: alice, bob (plain members), maud (the Moderator role), owner (the server owner)."""
+        world = self.fake.world
+        return {"alice": self.fake.alice, "bob": self.fake.bob, "maud": self.fake.moderator, "owner": world.owner}[who]
+
+    async def ref(self, name: str) -> Any:
+        """What the arranger ``name`` made (made now if needed)."""
+        if name not in self._made:
+            self._made[name] = await ARRANGERS[name](self)
+        return self._made[name]
+
+    async def resolve(self, value: Any) -> Any:
+        """A :class:`Ref` becomes what it names; anything else stays."""
+        return await self.ref(value.name) if isinstance(value, Ref) else value
+
+    async def fill(self, template: str) -> str:
+        """A custom_id template such as ``res:approve:{pending}`` with the refs it names."""
+        names = {root(name) for _, name, _, _ in string.Formatter().parse(template) if name}
+        return template.format(**{name: await self.ref(name) for name in names})
+
+    async def poll(self, check: Callable[[], Awaitable[Any]], what: str) -> Any:
+        """Wait until an async ``check`` returns something truthy (e.g. a row the bot writes on an event)."""
+        for _ in range(200):
+            if found := await check():
+                return found
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value a row needs, made by the arranger of that name before the snapshot."""
+
+    name: str
+
+
+def root(field_name: str) -> str:
+    """The ref a template field names (``open_thread.id`` → ``open_thread``)."""
+    return re.split(r"[.\[]", field_name, maxsplit=1)[0]
+
+
+async def _faq(s: Scene) -> str:
+    entry = await s.bot.services.qa.faq_save(
+        s.guild_id,
+        s.fake.moderator.id,
+        title=FAQ_TITLE,
+        body="Begin bij CC BY 4.0: hergebruik met naamsvermelding. Kies CC0 voor metadata.",
+        aliases="cc licentie",
+    )
+    return str(entry.id)
+
+
+def _draft(title: str, url: str) -> Any:
+    return make_draft(title=title, url=url, summary="Een gids.", theme="skills", type="guide", language="nl")
+
+
+async def _approved(s: Scene) -> str:
+    library = s.bot.services.library
+    draft = _draft("Handboek open data", "https://example.org/open-data")
+    resource = await library.suggest(s.guild_id, SUGGESTER_APPROVED, draft)
+    await library.approve(s.guild_id, resource.id, s.fake.moderator.id)
+    return str(resource.id)
+
+
+async def _pending(s: Scene) -> str:
+    draft = _draft("Toolkit metadata", "https://example.org/metadata")
+    return str((await s.bot.services.library.suggest(s.guild_id, SUGGESTER_PENDING, draft)).id)
+
+
+async def _card(s: Scene) -> StoredMessage:
+    wanted = f"res:approve:{await s.ref('pending')}"
+    await s.bot.run_jobs()  # the card is posted by a durable job
+    return await _message_with(s, s.fake.world.moderators, wanted, "the queue card")
+
+
+async def _carol(s: Scene) -> FakeMember:
+    return await s.fake.add_member("carol", locale="nl")
+
+
+async def _help_post(s: Scene, title: str) -> Any:
+    """A post by carol in the help forum, once the bot has recorded it."""
+    thread = await s.fake.create_forum_post(await s.ref("carol"), title, "Graag advies")
+    await s.fake.wait_until(lambda: s.bot.get_channel(thread.id), what="the thread in the bot's cache")
+    await s.poll(lambda: s.bot.services.qa.post(s.guild_id, thread.id), "the help post to be recorded")
+    return thread
+
+
+async def _open_thread(s: Scene) -> Any:
+    await s.ref("faq")  # so the bot has something to suggest under the post
+    return await _help_post(s, "Welke licentie voor foto's van de collectie?")
+
+
+async def _answer(s: Scene) -> StoredMessage:
+    thread = await s.ref("open_thread")
+    return await s.fake.post_message(thread, s.fake.world.owner, "Kies CC BY 4.0 voor de foto's.")
+
+
+async def _message_with(s: Scene, channel: Any, prefix: str, what: str) -> StoredMessage:
+    """The first message in ``channel`` with a component whose custom_id starts with ``prefix`` (waiting for it)."""
+
+    def find() -> StoredMessage | None:
+        return next((m for m in s.fake.messages(channel) if any(c.startswith(prefix) for c in m.custom_ids)), None)
+
+    return await s.fake.wait_until(find, what=what)
+
+
+async def _suggestion(s: Scene) -> StoredMessage:
+    thread = await s.ref("open_thread")
+    return await _message_with(s, thread, "qa:dismiss:", "the bot's suggestion under the post")
+
+
+async def _solved_thread(s: Scene) -> Any:
+    thread = await _help_post(s, "Hoe lang bewaren we bezoekersgegevens?")
+    answer = await s.fake.post_message(thread, s.fake.world.owner, "Niet langer dan nodig; leg de termijn vast.")
+    await (await s.fake.context_menu("Mark as solution", answer, user=await s.ref("carol"))).final()
+    return thread
+
+
+async def _thanks(s: Scene) -> StoredMessage:
+    thread = await s.ref("solved_thread")
+    return await _message_with(s, thread, "qa:promote:", "the thank-you with the promote button")
+
+
+def _wizard(step: str | None) -> Callable[[Scene], Awaitable[StoredMessage]]:
+    async def arrange(s: Scene) -> StoredMessage:
+        started = await s.fake.slash("setup start", user=s.fake.world.owner, options={"step": step} if step else {})
+        assert started.message is not None, started
+        started.message.visible_to = None  # as if the owner's ephemeral wizard had been shared with the member
+        return started.message
+
+    return arrange
+
+
+async def _queue(s: Scene) -> StoredMessage:
+    await s.ref("pending")
+    listed = await s.fake.slash("resource queue", user=s.fake.moderator)
+    assert listed.message is not None, listed
+    listed.message.visible_to = None  # as if the moderator's ephemeral list had been shared with the member
+    return listed.message
+
+
+ARRANGERS: dict[str, Callable[[Scene], Awaitable[Any]]] = {
+    "faq": _faq,  # an FAQ entry's id
+    "approved": _approved,  # an approved resource's id
+    "pending": _pending,  # a pending suggestion's id
+    "card": _card,  # the moderators' queue card of "pending"
+    "queue": _queue,  # a moderator's /resource queue listing "pending" (with its pick menu), shared
+    "carol": _carol,  # a third member, the asker of the help posts
+    "open_thread": _open_thread,  # carol's open help post (the bot replied with a suggestion)
+    "answer": _answer,  # an answer in carol's open post, by the owner
+    "suggestion": _suggestion,  # the bot's suggestion (with its dismiss button) under carol's open post
+    "solved_thread": _solved_thread,  # carol's post, solved by carol
+    "thanks": _thanks,  # the thank-you under the solved post (with the promote button)
+    "wizard": _wizard(None),  # the owner's /setup wizard at its first step, shared
+    "wizard_tz": _wizard("timezone"),  # the same at the time-zone step
+    "wizard_forum": _wizard("help_forum"),  # the same at the help-forum step (with the forum-tags button)
+}
+
+
+# --- actions: how a member invokes something; prepare() arranges, the returned act invokes ------------------
+
+
+class Slash:
+    """``/path`` with options (a :class:`Ref` is filled in)."""
+
+    def __init__(self, path: str, **options: Any) -> None:
+        self.path, self.options = path, options
+
+    def __repr__(self) -> str:
+        return f"/{self.path}" + "".join(f" {k}" for k in self.options)
+
+    async def prepare(self, scene: Scene) -> Act:
+        """Fill the options; the act invokes the command."""
+        options = {k: await scene.resolve(v) for k, v in self.options.items()}
+        return lambda who: scene.fake.slash(self.path, user=who, options=options)
+
+
+class Click:
+    """A button or select (custom_id template, values) on a message an arranger made."""
+
+    def __init__(self, message: str, custom_id: str, values: list[Any] | None = None) -> None:
+        self.message, self.custom_id, self.values = message, custom_id, values
+
+    def __repr__(self) -> str:
+        return f"click {self.custom_id.split('{')[0].rstrip(':')}"
+
+    async def prepare(self, scene: Scene) -> Act:
+        """Make the message; the act clicks on it."""
+        message, custom_id = await scene.ref(self.message), await scene.fill(self.custom_id)
+        values = [await scene.resolve(v) for v in self.values] if self.values is not None else None
+        return lambda who: scene.fake.click(message, custom_id, user=who, values=values)
+
+
+class Menu:
+    """A message context-menu command on a message an arranger made."""
+
+    def __init__(self, name: str, target: str) -> None:
+        self.name, self.target = name, target
+
+    def __repr__(self) -> str:
+        return f"menu {self.name}"
+
+    async def prepare(self, scene: Scene) -> Act:
+        """Make the target message; the act invokes the menu on it."""
+        target = await scene.ref(self.target)
+        return lambda who: scene.fake.context_menu(self.name, target, user=who)
+
+
+class Forged:
+    """A modal the bot opened for ``opener`` (by ``opener_action``), submitted by the member with its custom_id."""
+
+    def __init__(
+        self, modal: type[BaseModal], opener_action: Slash | Click, values: Mapping[str, str], opener: str = "maud"
+    ) -> None:
+        self.modal, self.opener_action, self.values, self.opener = modal, opener_action, dict(values), opener
+
+    def __repr__(self) -> str:
+        return f"forged {self.modal.__name__} from {self.opener_action!r}"
+
+    async def prepare(self, scene: Scene) -> Act:
+        """Open the modal as the opener (nothing is written); the act submits it as the member."""
+        opened = await (await self.opener_action.prepare(scene))(scene.member(self.opener))
+        record = opened.modal
+        await _handlers_done()  # discord.py stores the modal after Discord accepted it
+        live = scene.bot._connection._view_store._modals.get(record.custom_id)
+        # by name: discord.py loads each extension's modules afresh, so the running bot's classes are copies
+        assert type(live).__qualname__ == self.modal.__qualname__, f"{self!r} opened {type(live).__qualname__}"
+        return lambda who: scene.fake.submit_modal(record, self.values, user=who)
+
+
+Action = Slash | Click | Menu | Forged
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row: who (alice or bob, or maud for manager actions), the action, the refusal's catalogue key."""
+
+    who: str
+    action: Action
+    refusal: str
+    xfail: str | None = None
+    """Set to the reason when the row documents a hole (strict: it must fail until the bot is fixed)."""
+
+    @property
+    def id(self) -> str:
+        """A readable test id."""
+        return f"{self.who}: {self.action!r}"
+
+
+SETTINGS_FILE = FakeFile("settings.json", json.dumps({"timezone": "UTC"}).encode())
+FAQ, APPROVED, PENDING = Ref("faq"), Ref("approved"), Ref("pending")
+
+CASES: tuple[Case, ...] = (
+    # FAQ curation
+    Case("alice", Slash("faq add"), NOT_MODERATOR),
+    Case("bob", Slash("faq edit", entry=FAQ), NOT_MODERATOR),
+    Case("alice", Slash("faq remove", entry=FAQ), NOT_MODERATOR),
+    Case("bob", Forged(FaqModal, Slash("faq add"), {"title": "Vervalst", "body": "Door een lid"}), NOT_MODERATOR),
+    Case("alice", Forged(FaqModal, Slash("faq edit", entry=FAQ), {"title": "Vervalste titel"}), NOT_MODERATOR),
+    # the help forum
+    Case("bob", Menu("Mark as solution", "answer"), NOT_ASKER),
+    Case("alice", Click("suggestion", "qa:dismiss:{open_thread.id}"), NOT_DISMISSER),
+    Case("bob", Click("thanks", "qa:promote:{solved_thread.id}"), NOT_MODERATOR),
+    Case("alice", Forged(FaqModal, Click("thanks", "qa:promote:{solved_thread.id}"), {"title": "Vals"}), NOT_MODERATOR),
+    Case("bob", Slash("gaps"), NOT_MODERATOR),
+    # the resource library
+    Case("alice", Slash("resource queue"), NOT_MODERATOR),
+    Case("bob", Slash("resource show", resource=PENDING), NOT_MODERATOR),
+    Case("alice", Slash("resource edit", resource=APPROVED, theme="strategy"), NOT_MODERATOR),
+    Case("bob", Forged(EditModal, Slash("resource edit", resource=APPROVED), {"title": "Vals"}), NOT_MODERATOR),
+    Case("alice", Slash("resource feature", resource=APPROVED), NOT_MODERATOR),
+    Case("bob", Slash("resource archive", resource=APPROVED, reason="weg ermee"), NOT_MODERATOR),
+    Case("alice", Slash("resource export", format="csv"), NOT_MODERATOR),
+    Case("bob", Click("card", "res:approve:{pending}"), NOT_MODERATOR),
+    Case("alice", Click("card", "res:changes:{pending}"), NOT_MODERATOR),
+    Case("bob", Click("card", "res:reject:{pending}"), NOT_MODERATOR),
+    Case("alice", Forged(DecisionModal, Click("card", "res:reject:{pending}"), {"note": "Vals"}), NOT_MODERATOR),
+    Case("bob", Forged(DecisionModal, Click("card", "res:changes:{pending}"), {"note": "Vals"}), NOT_MODERATOR),
+    Case("alice", Click("queue", "res:pick", values=[PENDING]), NOT_MODERATOR),
+    Case("alice", Slash("modlog"), NOT_MODERATOR),
+    Case("bob", Slash("modlog", export="csv"), NOT_MODERATOR),
+    # set-up (Manage Server)
+    Case("alice", Slash("setup start"), NOT_MANAGER),
+    Case("bob", Slash("setup show"), NOT_MANAGER),
+    Case("alice", Slash("setup set", setting="timezone", value="UTC"), NOT_MANAGER),
+    Case("bob", Slash("setup set", setting="moderator_role"), NOT_MANAGER),
+    Case("alice", Slash("setup timezone", zone="UTC"), NOT_MANAGER),
+    Case("bob", Slash("setup check"), NOT_MANAGER),
+    Case("alice", Slash("setup tags"), NOT_MANAGER),
+    Case("bob", Slash("setup starter"), NOT_MANAGER),
+    Case("alice", Slash("setup export", format="toml"), NOT_MANAGER),
+    Case("bob", Slash("setup import", file=SETTINGS_FILE), NOT_MANAGER),
+    Case("maud", Slash("setup set", setting="timezone", value="UTC"), NOT_MANAGER),
+    Case("maud", Slash("setup import", file=SETTINGS_FILE), NOT_MANAGER),
+    # the set-up wizard (the owner's, shared): its view answers only its owner; the typed value checks again
+    Case("alice", Click("wizard", "setup:language", values=["en"]), NOT_YOURS),
+    Case("bob", Click("wizard", "setup:skip"), NOT_YOURS),
+    Case("alice", Click("wizard", "setup:done"), NOT_YOURS),
+    Case("bob", Click("wizard_tz", "setup:timezone", values=["Europe/Brussels"]), NOT_YOURS),
+    Case("alice", Click("wizard_tz", "setup:timezone_other"), NOT_YOURS),
+    Case("bob", Click("wizard_forum", "setup:tags"), NOT_YOURS),
+    Case(
+        "alice",
+        Forged(ValueModal, Click("wizard_tz", "setup:timezone_other"), {"value": "UTC"}, opener="owner"),
+        NOT_MANAGER,
+    ),
+)
+
+MEMBER_COMMANDS = frozenset(
+    {
+        "help",
+        "about",
+        "ask",
+        "unanswered",
+        "faq show",
+        "resource suggest",
+        "resource search",
+        "resource browse",
+        "resource show",  # approved resources; a pending one is a row of the table
+        "privacy dm",
+        "privacy export",
+        "privacy forget",
+        "Mark as solution",  # the asker's; a non-asker is a row of the table
+    }
+)
+"""Commands every member may use; every other registered command must be a row of the table."""
+MEMBER_ITEMS = frozenset({"FeedbackButton", "PostToForumButton", "HelpfulButton"})
+"""Persistent components every member may use; every other DynamicItem of the cogs must be used in a row."""
+MEMBER_MODALS = frozenset({"AskForumModal", "SuggestModal"})
+"""Modals every member may submit; every other modal of the cogs must be forged in a row."""
+
+
+# --- what "changes nothing" means ------------------------------------------------------------------------------
+
+
+class OfflineLinkChecker(LinkChecker):
+    """The link checker without a network: every link is "could not tell", so nothing is written."""
+
+    async def check_many(self, urls: Iterable[str]) -> list[LinkResult]:
+        """Answer at once, inconclusively."""
+        return [LinkResult(url, None, "offline in tests") for url in urls]
+
+
+async def _handlers_done() -> None:
+    """Wait until the bot's interaction and event handlers (and job kicks) have finished."""
+    current = asyncio.current_task()
+    for _ in range(100):
+        busy = [
+            t
+            for t in asyncio.all_tasks()
+            if t is not current and not t.done() and t.get_name().startswith(_HANDLER_TASKS)
+        ]
+        if not busy:
+            return
+        await asyncio.wait(busy, timeout=0.5)
+    raise AssertionError("the bot's handlers did not finish")
+
+
+async def _database(path: Path) -> Snapshot:
+    """Every row of every table (sorted), read through a separate read-only connection."""
+    async with aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as db:
+        cursor = await db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        tables = [str(row[0]) for row in await cursor.fetchall()]
+        out: Snapshot = {}
+        for table in tables:
+            cursor = await db.execute(f'SELECT * FROM "{table}"')  # names come from sqlite_master
+            out[table] = sorted((tuple(row) for row in await cursor.fetchall()), key=repr)
+    return out
+
+
+async def quiet_snapshot(scene: Scene) -> Snapshot:
+    """The database once the bot is idle: due jobs run, handlers finished, two reads in a row agree."""
+    previous: Snapshot | None = None
+    for _ in range(20):
+        await scene.bot.run_jobs()
+        await _handlers_done()
+        current = await _database(scene.bot.settings.database_path)
+        if current == previous:
+            return current
+        previous = current
+        await asyncio.sleep(0.02)
+    raise AssertionError("the database did not settle")
+
+
+def describe_change(before: Snapshot, after: Snapshot) -> str:
+    """Which tables changed: row counts, rows added and removed (the audit log in full)."""
+    lines = []
+    for table in sorted(set(before) | set(after)):
+        old, new = before.get(table, []), after.get(table, [])
+        if old != new:
+            added = [r for r in new if r not in old][:5]
+            removed = [r for r in old if r not in new][:5]
+            lines.append(f"{table}: {len(old)} → {len(new)} rows; added {added}; removed {removed}")
+    return "\n".join(lines)
+
+
+def messages_seen(fake: FakeDiscord) -> dict[int, tuple[int, bool, bool]]:
+    """Every message the fake holds: (edits, deleted, pinned) by id."""
+    return {m.id: (len(m.edits), m.deleted, m.pinned) for m in fake.state.messages.values()}
+
+
+def lift_default_permission_gate(fake: FakeDiscord) -> list[str]:
+    """Open every command with ``default_member_permissions`` to everyone, as an admin can in Server Settings."""
+    gated = [c["name"] for c in fake.commands() if c.get("default_member_permissions") is not None]
+    fake.permission_overrides.update(gated)
+    return gated
+
+
+@pytest.fixture
+async def scene(steunpunt: tuple[FakeDiscord, SteunpuntBot]) -> Scene:
+    """A configured server (moderator role and channel, help forum with its Solved tag), the gate lifted."""
+    fake, bot = steunpunt
+    world = fake.world
+    await bot.services.guild_settings.update(
+        fake.guild.id,
+        moderator_role_id=world.moderator_role.id,
+        moderator_channel_id=world.moderators.id,
+        help_forum_id=world.forum.id,
+    )
+    solved = next(t["id"] for t in world.forum.available_tags if t["name"] == "solved")
+    await bot.services.setup.remember_forum_tags(fake.guild.id, world.forum.id, {"solved": solved})
+    links = bot.get_cog("LinkCheckCog")
+    assert links is not None
+    links.checker = OfflineLinkChecker()  # type: ignore[attr-defined]
+    lift_default_permission_gate(fake)
+    return Scene(fake, bot)
+
+
+def _params() -> list[Any]:
+    params = []
+    for case in CASES:
+        marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
+        params.append(pytest.param(case, id=case.id, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("case", _params())
+async def test_plain_member_is_refused_and_nothing_changes(scene: Scene, case: Case) -> None:
+    """A plain member invoking a moderator or manager action gets one localised ephemeral refusal; nothing changes."""
+    fake, bot = scene.fake, scene.bot
+    act = await case.action.prepare(scene)
+    who = scene.member(case.who)
+    before = await quiet_snapshot(scene)
+    seen, sent = messages_seen(fake), len(fake.requests)
+
+    result = await act(who)
+    after = await quiet_snapshot(scene)
+
+    record = result.record
+    answers = [(c.type, c.status) for c in record.callbacks]
+    assert answers == [(4, 200)], f"expected one message answer (type 4, accepted); got {answers}"
+    assert record.followup_ids == [], "a refusal has no follow-ups"
+    assert result.message is not None and result.ephemeral, "the refusal is ephemeral"
+    assert result.content == bot.i18n.t(case.refusal, LOCALES[case.who])
+    assert result.message.embeds == [] and result.message.components == [] and result.message.pings == []
+    change = describe_change(before, after)
+    assert {t: len(rows) for t, rows in after.items()} == {t: len(rows) for t, rows in before.items()}, change
+    assert after["audit_log"] == before["audit_log"], change
+    assert after == before, "a row changed:\n" + change
+    unexpected = [
+        f"{r.method} {r.path}" for r in fake.requests[sent:] if r.method != "GET" and not CALLBACK.search(r.path)
+    ]
+    assert unexpected == [], "the bot did more than answer"
+    now = messages_seen(fake)
+    assert {k: v for k, v in now.items() if k != record.original_message_id} == seen, "a message changed"
+
+
+# --- meta-checks: nothing a moderator or manager can do is missing from the table ---------------------------
+
+
+def _leaves(command: Mapping[str, Any]) -> list[str]:
+    """The invocable paths of a registered command ("setup start", ...; a context menu is its name)."""
+    if int(command.get("type") or 1) != 1:
+        return [str(command["name"])]
+
+    def walk(prefix: str, options: list[dict[str, Any]]) -> list[str]:
+        groups = [o for o in options if o.get("type") in (1, 2)]
+        if not groups:
+            return [prefix]
+        return [path for o in groups for path in walk(f"{prefix} {o['name']}", o.get("options") or [])]
+
+    return walk(str(command["name"]), list(command.get("options") or []))
+
+
+def _table_commands() -> set[str]:
+    """Every command path or menu name the table invokes (as the act, or to open a forged modal)."""
+    out: set[str] = set()
+    for case in CASES:
+        for action in (case.action, getattr(case.action, "opener_action", None)):
+            if isinstance(action, Slash):
+                out.add(action.path)
+            elif isinstance(action, Menu):
+                out.add(action.name)
+    return out
+
+
+def _table_clicks() -> list[str]:
+    """Every custom_id the table clicks (as the act, or to open a forged modal), with dummy numbers."""
+    out = []
+    for case in CASES:
+        for action in (case.action, getattr(case.action, "opener_action", None)):
+            if isinstance(action, Click):
+                out.append(re.sub(r"\{[^}]*\}", "1", action.custom_id))
+    return out
+
+
+def _subclasses(cls: type[Any]) -> dict[str, type[Any]]:
+    """Subclasses defined in cogs/, by name (each start of the bot loads the cogs' modules afresh)."""
+    found: dict[str, type[Any]] = {}
+    subs: list[type[Any]] = cls.__subclasses__()
+    for sub in subs:
+        if sub.__module__.startswith("cogs."):
+            found[sub.__qualname__] = sub
+        found.update(_subclasses(sub))
+    return found
+
+
+async def test_every_gated_and_every_other_command_is_classified(steunpunt: tuple[FakeDiscord, SteunpuntBot]) -> None:
+    """Every command with default_member_permissions is in the table, and every command is in it or member-facing."""
+    fake, _ = steunpunt
+    with pytest.raises(CommandUsageError, match="default_member_permissions"):
+        await fake.slash("gaps", user=fake.alice)  # the gate the table lifts exists
+    registered = fake.commands()
+    table = _table_commands()
+    gated = [leaf for c in registered if c.get("default_member_permissions") is not None for leaf in _leaves(c)]
+    assert gated, "no command has default_member_permissions: has the bot stopped using Discord's gate?"
+    assert sorted(set(gated) - table) == [], "commands behind Discord's default gate missing from CASES"
+    every = {leaf for c in registered for leaf in _leaves(c)}
+    assert sorted(every - table - MEMBER_COMMANDS) == [], "commands neither in CASES nor in MEMBER_COMMANDS"
+    assert sorted((table | MEMBER_COMMANDS) - every) == [], "CASES or MEMBER_COMMANDS name commands that do not exist"
+
+
+def test_every_persistent_button_and_modal_is_classified() -> None:
+    """Every DynamicItem and modal of the cogs is exercised by a row or declared member-facing."""
+    for extension in EXTENSIONS:
+        importlib.import_module(extension)
+    items = _subclasses(discord.ui.DynamicItem)
+    assert items, "no DynamicItem found in cogs/ (are the cogs imported?)"
+    clicks = _table_clicks()
+    unclassified = [
+        name
+        for name, item in items.items()
+        if name not in MEMBER_ITEMS and not any(item.__discord_ui_compiled_template__.fullmatch(c) for c in clicks)
+    ]
+    assert unclassified == [], "persistent components neither used in CASES nor in MEMBER_ITEMS"
+    modals = _subclasses(BaseModal)
+    forged = {case.action.modal.__qualname__ for case in CASES if isinstance(case.action, Forged)}
+    assert sorted(set(modals) - forged - MEMBER_MODALS) == [], "modals neither forged in CASES nor in MEMBER_MODALS"
+    assert sorted(MEMBER_MODALS - set(modals)) == [] and sorted(MEMBER_ITEMS - set(items)) == [], "stale names"
