@@ -146,3 +146,38 @@ async def test_installed_bot_runs_elsewhere_and_answers_help(
     database = elsewhere / "data" / "steunpunt.sqlite3"  # the default, next to where it started (no .env)
     with sqlite3.connect(database) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+INSTALLED_BIN = os.environ.get("STEUNPUNT_INSTALLED_BIN")
+"""The ``steunpunt`` script of a fresh virtual environment made by ``.ci/run`` from the wheel (``pip install``)."""
+
+
+@pytest.mark.skipif(not INSTALLED_BIN, reason="CI's fresh venv only: .ci/run sets STEUNPUNT_INSTALLED_BIN")
+async def test_console_script_of_a_fresh_venv_answers_help(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    """`steunpunt run` of the wheel pip-installed into a fresh venv, from another directory, answers /help."""
+    assert INSTALLED_BIN is not None
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "DEV_", "PYTHON"))}
+    env = {
+        **keep,
+        "DISCORD_TOKEN": TOKEN,
+        "DISCORD_API_BASE_URL": fake_discord.api_base,
+        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+        "LOG_LEVEL": "INFO",
+    }
+    process = await asyncio.create_subprocess_exec(
+        INSTALLED_BIN, "run", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    seen: list[str] = []
+    try:
+        assert process.stderr is not None
+        await _read_until(process.stderr, "Connected as", seen)
+        assert str(ROOT) not in "".join(seen)
+        answer = await fake_discord.slash("help", user=fake_discord.alice)
+        assert answer.message.embeds[0]["title"] == "Steunpunt — wat ik kan"
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 15)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert code == 0
