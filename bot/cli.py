@@ -29,10 +29,11 @@ from bot.cli_check import add_check_command
 from bot.cli_content import add_content_commands
 from bot.config import DEFAULT_ENV_FILE, Settings
 from bot.db.database import Database
+from bot.db.inspect import database_problem
 from bot.db.migrate import apply_migrations, discover
 from bot.errors import ConfigError
 from bot.log import setup_logging
-from bot.wiring import database_problem, running_app
+from bot.wiring import running_app
 
 log = logging.getLogger(__name__)
 

@@ -89,5 +89,5 @@ def build_services(
         system=system,
         jobs=jobs,
         job_runner=job_runner,
-        maintenance=MaintenanceService(MaintenanceRepo(db), search, (library, qa)),
+        maintenance=MaintenanceService(db, MaintenanceRepo(db), search, (library, qa)),
     )

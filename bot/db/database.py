@@ -124,10 +124,17 @@ class Database(_Connection):
     the last committed state, never a transaction in progress.
     """
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection | None, path: Path) -> None:
+    def __init__(
+        self,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection | None,
+        path: Path,
+        snapshots: aiosqlite.Connection | None = None,
+    ) -> None:
         super().__init__(reader or writer)
         self._writer = writer
         self._reader = reader
+        self._snapshots = snapshots
         self.path = path
         self._lock = asyncio.Lock()
         self._snapshot_lock = asyncio.Lock()
@@ -161,45 +168,42 @@ class Database(_Connection):
             raise ConfigError(f"Cannot open the database {p}: {exc}") from None
         if memory:  # a second connection would see a different, empty database
             return cls(writer, None, p)
+        opened: list[aiosqlite.Connection] = [writer]
         try:
             reader = await _connect(p, read_only=True)
+            opened.append(reader)
+            snapshots = await _connect(p, read_only=True)
         except (sqlite3.Error, OSError) as exc:
-            await writer.close()
+            for conn in opened:
+                await conn.close()
             raise ConfigError(f"Cannot open the database {p}: {exc}") from None
-        return cls(writer, reader, p)
+        return cls(writer, reader, p, snapshots)
 
     async def close(self) -> None:
-        """Close both connections (waits for a running transaction)."""
-        async with self._lock:
-            if self._reader is not None:
-                await self._reader.close()
+        """Close every connection (waits for a running transaction and snapshot)."""
+        async with self._lock, self._snapshot_lock:
+            for conn in (self._snapshots, self._reader):
+                if conn is not None:
+                    await conn.close()
             await self._writer.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Run a use case's writes atomically: commit on success, roll back on any exception.
 
-        Also when the task is cancelled: aiosqlite runs a statement to its end on its own thread even if
-        the awaiting task was cancelled, so a BEGIN or a write may have happened; any transaction left
-        open is rolled back before the lock is released.
+        Also when the task is cancelled: aiosqlite runs each statement to its end on its own thread even
+        if the awaiting task was cancelled, so a BEGIN, a write or the COMMIT may still happen after the
+        cancellation. :func:`_settle` waits for that before deciding; a transaction left open is rolled back
+        before the lock is released, and the original exception (the cancellation) is what propagates.
         """
         async with self._lock:
             try:
                 await self._writer.execute("BEGIN IMMEDIATE")
                 yield Transaction(self._writer, self.step_hook)
-            except BaseException:
-                await self._rollback_open()
-                raise
-            try:
                 await self._writer.execute("COMMIT")
             except BaseException:
-                await self._rollback_open()
+                await _settle(self._writer)
                 raise
-
-    async def _rollback_open(self) -> None:
-        """Roll back whatever transaction the writer has open (none: nothing to do)."""
-        if self._writer.in_transaction:
-            await asyncio.shield(self._writer.execute("ROLLBACK"))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         """The first row of a query on the read connection (committed data only), or None."""
@@ -217,20 +221,24 @@ class Database(_Connection):
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Reader]:
-        """Several reads that must agree (a page and its total): one read transaction on the reader.
+        """Several reads that must agree (a page and its total): one read transaction, on its own connection.
 
-        In WAL mode a read transaction sees one committed state throughout, whatever commits meanwhile.
+        In WAL mode a read transaction sees one committed state throughout, whatever commits meanwhile. It
+        has a connection of its own, so other reads never see its older state, and one snapshot runs at a
+        time.
         """
-        if self._reader is None:  # in-memory: the writer's lock gives the same guarantee
+        if self._snapshots is None:  # in-memory: the writer's lock gives the same guarantee
             async with self._lock:
                 yield _Connection(self._writer)
             return
         async with self._snapshot_lock:
-            await self._reader.execute("BEGIN")
             try:
-                yield self
-            finally:
-                await self._reader.execute("COMMIT")
+                await self._snapshots.execute("BEGIN")
+                yield _Hooked(self._snapshots, self)
+                await self._snapshots.execute("COMMIT")
+            except BaseException:
+                await _settle(self._snapshots)
+                raise
 
     async def executescript_raw(self, script: str) -> None:
         """Run a script on the writer; only the migration runner uses this (it manages BEGIN itself)."""
@@ -252,6 +260,43 @@ class Database(_Connection):
                 await self._writer.backup(dest)
             finally:
                 await dest.close()
+
+
+async def _settle(conn: aiosqlite.Connection) -> None:
+    """After an exception or a cancellation inside a transaction: finish what runs, roll back what is open.
+
+    aiosqlite queues statements in order, so once a no-op has run, any BEGIN or COMMIT sent before it has
+    completed and ``in_transaction`` tells the truth. Errors here are logged, never raised: the caller
+    re-raises the original exception.
+    """
+    try:
+        await asyncio.shield(conn.execute("SELECT 1"))
+        if conn.in_transaction:
+            await asyncio.shield(conn.execute("ROLLBACK"))
+    except Exception:
+        log.exception("Could not roll back an interrupted transaction")
+
+
+class _Hooked(_Connection):
+    """Reads on a snapshot connection that also call the database's read hook (for tests)."""
+
+    def __init__(self, conn: aiosqlite.Connection, owner: Database) -> None:
+        super().__init__(conn)
+        self._owner = owner
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a query in the snapshot."""
+        rows = await super().fetch_all(sql, params)
+        if self._owner.read_hook is not None:
+            await self._owner.read_hook(sql)
+        return rows
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query in the snapshot, or None."""
+        row = await super().fetch_one(sql, params)
+        if self._owner.read_hook is not None:
+            await self._owner.read_hook(sql)
+        return row
 
 
 class Transaction(_Connection):

@@ -9,7 +9,9 @@ handler's work committed but before completion leaves the job to be run again on
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -157,13 +159,32 @@ class JobRunner:
         return ran
 
     async def _claim(self) -> Job | None:
+        """Claim a due job of a kind this worker handles, under a token of this one claim.
+
+        Jobs of kinds it does not know (another version's, during a rolling upgrade) are left for others.
+        The token fences the outcome: if the lease ran out and the job was claimed again (even by this
+        process), a late completion of the earlier run is refused.
+        """
+        if not self._handlers:
+            return None
         now = self._clock.now()
+        token = f"{self.worker_id}#{secrets.token_hex(6)}"
         async with self._uow.transaction() as tx:
-            job = await self._repo.claim(tx, self.worker_id, now, self._claim_lease)
+            job = await self._repo.claim(tx, token, now, self._claim_lease, kinds=self._handlers)
             policy = self.policies.get(job.kind) if job else None
             if job is not None and policy is not None and policy.lease != self._claim_lease:
-                await self._repo.extend_lease(tx, job.id, self.worker_id, now + policy.lease, now)
+                await self._repo.extend_lease(tx, job.id, token, now + policy.lease, now)
         return job
+
+    async def _heartbeat(self, job: Job) -> None:
+        """While a handler runs, renew its lease every third of the lease, so a slow job is not taken over."""
+        lease = (self.policies.get(job.kind) or KindPolicy()).lease
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            now = self._clock.now()
+            async with self._uow.transaction() as tx:
+                if not await self._repo.extend_lease(tx, job.id, _owner(job), now + lease, now):
+                    return
 
     async def _run(self, job: Job) -> None:
         handler = self._handlers.get(job.kind)
@@ -177,6 +198,7 @@ class JobRunner:
             )
             await self._finish_failed(job, TOO_MANY_CLAIMS, final=True)
             return
+        heartbeat = asyncio.create_task(self._heartbeat(job), name=f"steunpunt-job-lease-{job.id}")
         try:
             await handler(job)
         except RetryLater as later:
@@ -187,11 +209,13 @@ class JobRunner:
             await self._finish_failed(job, short_error(exc), final=job.attempts >= job.max_attempts)
         else:
             await self._finish_done(job)
+        finally:
+            heartbeat.cancel()
 
     async def _finish_done(self, job: Job) -> None:
         now = self._clock.now()
         async with self._uow.transaction() as tx:
-            if not await self._repo.complete(tx, job.id, self.worker_id, now):
+            if not await self._repo.complete(tx, job.id, _owner(job), now):
                 self._lost(job)
                 return
             await self._enqueue_next(tx, job, now)
@@ -199,7 +223,7 @@ class JobRunner:
     async def _finish_later(self, job: Job, delay: timedelta) -> None:
         now = self._clock.now()
         async with self._uow.transaction() as tx:
-            if not await self._repo.reschedule(tx, job.id, self.worker_id, now, now + delay):
+            if not await self._repo.reschedule(tx, job.id, _owner(job), now, now + delay):
                 self._lost(job)
 
     async def _finish_failed(self, job: Job, error: str, *, final: bool) -> None:
@@ -207,7 +231,7 @@ class JobRunner:
         policy = self.policies.get(job.kind) or KindPolicy()
         retry_at = None if final else now + backoff_delay(job.id, job.attempts, policy.backoff)
         async with self._uow.transaction() as tx:
-            if not await self._repo.fail(tx, job.id, self.worker_id, now, error, retry_at):
+            if not await self._repo.fail(tx, job.id, _owner(job), now, error, retry_at):
                 self._lost(job)
                 return
             if retry_at is None:
@@ -255,3 +279,8 @@ class JobRunner:
 
     def _lost(self, job: Job) -> None:
         log.warning("Job %s (%s): lease lost to another worker; its outcome here is dropped", job.id, job.kind)
+
+
+def _owner(job: Job) -> str:
+    """The token under which this run of the job was claimed."""
+    return job.lease_owner or ""

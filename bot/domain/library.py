@@ -223,6 +223,8 @@ class LibraryService:
         """A moderators' channel was set or changed: cards waiting for one are posted now."""
         if after.moderator_channel_id is not None and after.moderator_channel_id != before.moderator_channel_id:
             await self._jobs.wake(tx, QUEUE_CARD_JOB, after.guild_id)
+            for resource in await self._repo.pending_without_card(after.guild_id, tx):
+                await self._queue_card(tx, resource)  # also those whose job died: the dedupe key adds no twin
 
     async def set_queue_card(self, resource: Resource, channel_id: int | None, message_id: int | None) -> None:
         """Remember the moderators' queue card of a suggestion."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from bot.domain.search.models import NewDocument
 
 if TYPE_CHECKING:
+    from bot.db.database import UnitOfWork
     from bot.db.repos.maintenance import MaintenanceRepo
     from bot.domain.search.engine import SearchEngine
 
@@ -88,7 +89,10 @@ def compare(expected: Sequence[NewDocument], stored: Sequence[NewDocument]) -> l
 class MaintenanceService:
     """Checks (and optionally repairs) the database and the search index."""
 
-    def __init__(self, repo: MaintenanceRepo, search: SearchEngine, sources: Sequence[IndexSource]) -> None:
+    def __init__(
+        self, uow: UnitOfWork, repo: MaintenanceRepo, search: SearchEngine, sources: Sequence[IndexSource]
+    ) -> None:
+        self._uow = uow
         self._repo = repo
         self._search = search
         self._sources = tuple(sources)
@@ -104,11 +108,15 @@ class MaintenanceService:
         return CheckReport(
             integrity=await self._repo.integrity_problems(),
             foreign_keys=await self._repo.foreign_key_problems(),
-            fts=await self._repo.fts_problems(),
+            fts=await self._fts_problems(),
             differences=differences,
             documents=len(expected),
             fixed=fixed,
         )
+
+    async def _fts_problems(self) -> list[str]:
+        async with self._uow.transaction() as tx:
+            return await self._repo.fts_problems(tx)
 
     async def _fix(self, expected: list[NewDocument], differences: list[IndexDifference]) -> int:
         by_key = {(d.guild_id, d.source, d.source_key): d for d in expected}

@@ -305,7 +305,8 @@ class QAService:
         )
         records = await self._search.prepare([self._thread_document(solved)])
         async with self._uow.transaction() as tx:
-            await self._repo.post_solve(tx, solved, self._clock.now())
+            if not await self._repo.post_solve(tx, solved, self._clock.now()):  # the thread was deleted meanwhile
+                raise NotFound("qa.solve.not_a_help_post")
             await self._search.write(tx, records)
             await self._audit.record(
                 tx,

@@ -190,11 +190,11 @@ class SetupService:
 
     async def purge_if_departed(self, guild_id: int) -> bool:
         """Delete every row of a server the bot left longer ago than the retention; False if it came back."""
-        settings = await self._settings.get(guild_id)
         cutoff = self._clock.now() - timedelta(days=self._retention.guild_days)
-        if settings.left_at is None or from_iso(settings.left_at) > cutoff:
-            return False
-        async with self._uow.transaction() as tx:
+        async with self._uow.transaction() as tx:  # decided inside: a rejoin committed just before wins
+            left_at = await self._repo.left_at(tx, guild_id)
+            if left_at is None or from_iso(left_at) > cutoff:
+                return False
             rows = await self._repo.purge_guild(tx, guild_id)
         self._settings.forget_cached(guild_id)
         log.info("Purged %d rows of server %s (left more than %d days ago)", rows, guild_id, self._retention.guild_days)

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from bot.domain.jobs import Job, RetryLater
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 WAIT_FOR_CHANNEL = timedelta(minutes=15)
 """How often a card waiting for a usable moderators' channel looks again (setting the channel wakes it at once)."""
 WAIT_FOR_SERVER = timedelta(minutes=5)
+WAIT_FOR_DISCORD = timedelta(minutes=5)
+"""How long a card waits after Discord failed or throttled, before trying again (never given up)."""
 
 
 class QueueCards:
@@ -55,5 +58,10 @@ class QueueCards:
         except discord.Forbidden as exc:
             await self.bot.permission_alerts.feature_failed(guild, exc)
             raise RetryLater(WAIT_FOR_CHANNEL, "missing permission") from None
+        except discord.NotFound:  # the channel was deleted: wait for /setup to name another one
+            raise RetryLater(WAIT_FOR_CHANNEL, "moderators' channel gone") from None
+        except (discord.DiscordServerError, discord.RateLimited, aiohttp.ClientError, TimeoutError):
+            # Discord is down or throttling (discord.py already retried): wait, however long the outage lasts
+            raise RetryLater(WAIT_FOR_DISCORD, "Discord unavailable") from None
         await self.bot.services.library.set_queue_card(resource, channel.id, message.id)
         log.info("Posted the queue card of resource %s in server %s", resource.id, guild.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,63 @@ async def test_online_backup_is_a_consistent_copy(db: Database, tmp_path: Path) 
     async with Database.open(target) as copy:
         assert await copy.fetch_value("SELECT value FROM bot_state WHERE key = 'k'") == "v"
         assert await copy.fetch_value("PRAGMA user_version") == await db.fetch_value("PRAGMA user_version")
+
+
+async def test_a_cancelled_use_case_never_leaves_a_transaction_open(db: Database) -> None:
+    """Cancelled at any moment (also mid-BEGIN or mid-COMMIT), the writer ends outside a transaction and works on."""
+    async with db.transaction() as tx:
+        await tx.execute("CREATE TABLE t (v INTEGER)")
+        await tx.execute("INSERT INTO t VALUES (0)")
+
+    async def use_case() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE t SET v = v + 1")
+
+    outcomes: set[str] = set()
+    for steps in range(40):
+        before = await db.fetch_value("SELECT v FROM t")
+        task = asyncio.create_task(use_case())
+        for _ in range(steps):
+            await asyncio.sleep(0)  # let the use case get this far, then cancel it
+        task.cancel()
+        try:
+            await task
+            outcome = "finished"
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+        async with db.transaction() as tx:  # the next use case starts: no "transaction within a transaction"
+            assert await tx.fetch_value("SELECT 1") == 1
+        after = await db.fetch_value("SELECT v FROM t")
+        assert after in (before, before + 1)
+        outcomes.add(f"{outcome}:{'committed' if after != before else 'not committed'}")
+    assert {"cancelled:not committed", "finished:committed"} <= outcomes
+
+
+async def test_a_snapshot_neither_freezes_other_reads_nor_survives_cancellation(db: Database) -> None:
+    """While a snapshot is open, ordinary reads see new commits; a cancelled snapshot leaves nothing open."""
+    async with db.transaction() as tx:
+        await tx.execute("CREATE TABLE t (v INTEGER)")
+        await tx.execute("INSERT INTO t VALUES (1)")
+    async with db.snapshot() as read:
+        assert await read.fetch_value("SELECT v FROM t") == 1
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE t SET v = 2")
+        assert await read.fetch_value("SELECT v FROM t") == 1  # the snapshot keeps its state
+        assert await db.fetch_value("SELECT v FROM t") == 2  # other reads are not frozen by it
+
+    async def snap() -> None:
+        async with db.snapshot() as read:
+            await read.fetch_value("SELECT v FROM t")
+
+    for steps in range(10):
+        task = asyncio.create_task(snap())
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE t SET v = v + 1")
+        expected = await db.fetch_value("SELECT v FROM t")
+        async with db.snapshot() as read:  # the next snapshot starts fresh and sees the last commit
+            assert await read.fetch_value("SELECT v FROM t") == expected

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.db.database import Database
 from bot.db.repos.jobs import JobsRepo
-from bot.domain.job_runner import TOO_MANY_CLAIMS, UNKNOWN_KIND, JobRunner, recurring_key
+from bot.domain.job_runner import TOO_MANY_CLAIMS, JobRunner, recurring_key
 from bot.domain.jobs import DEAD_ALERT, Job, JobCount, RetryLater, backoff_delay, next_occurrence
 from bot.domain.retention import CLEANUP_JOB
 from bot.services import Services
@@ -214,18 +214,49 @@ async def test_retry_later_does_not_count_as_a_failure(
     assert await _status_of(services, job_id) == "done"
 
 
-async def test_unknown_kind_is_dead_and_the_loop_goes_on(
+async def test_a_kind_this_worker_does_not_handle_is_left_for_others(
     services: Services, runner: JobRunner, alerts: Recorder
 ) -> None:
-    """A job nobody handles is marked dead with 'unknown kind'; the jobs after it still run."""
+    """A job of a kind nobody here handles (another version's) is not claimed, not killed; the rest still run."""
     handler = Recorder()
     runner.register("test.work", handler)
     unknown = await services.jobs.submit("test.nobody", guild_id=GUILD)
     await services.jobs.submit("test.work")
-    assert await runner.run_due() == 3  # unknown, work, and the alert about the unknown one
+    assert await runner.run_due() == 1
     job = await services.jobs.get(unknown or 0)
-    assert job is not None and (job.status, job.last_error) == ("dead", UNKNOWN_KIND)
-    assert len(handler.runs) == 1 and len(alerts.runs) == 1
+    assert job is not None and (job.status, job.attempts) == ("pending", 0)
+    assert len(handler.runs) == 1 and alerts.runs == []
+
+
+async def test_a_late_completion_of_an_earlier_claim_is_refused(db: Database, clock: FixedClock) -> None:
+    """A run that outlived its lease cannot complete the job another claim (same process) is running: fenced."""
+    b_started, release_b = asyncio.Event(), asyncio.Event()
+    owners: list[str | None] = []
+    second: list[asyncio.Task[int]] = []
+    loop_runner = JobRunner(db, JobsRepo(db), clock, "one-process")
+    kick_runner = JobRunner(db, JobsRepo(db), clock, "one-process")  # the jobs loop and a kick, one process
+
+    async def slow(job: Job) -> None:
+        owners.append(job.lease_owner)
+        if len(owners) == 1:  # the first run: its lease runs out, the job is claimed again meanwhile
+            clock.advance(timedelta(minutes=10))
+            second.append(asyncio.create_task(kick_runner.run_due()))
+            await asyncio.wait_for(b_started.wait(), timeout=20)
+        else:
+            b_started.set()
+            await asyncio.wait_for(release_b.wait(), timeout=20)
+
+    for runner in (loop_runner, kick_runner):
+        runner.register("test.slow", slow, lease=timedelta(minutes=5))
+    async with db.transaction() as tx:
+        job_id = await JobsRepo(db).enqueue(tx, kind="test.slow", payload={}, run_at=clock.now(), now=clock.now())
+    assert await loop_runner.run_due() == 1  # the first run returns while the second still runs
+    job = await JobsRepo(db).get(job_id or 0)
+    assert job is not None and job.status == "running" and job.lease_owner == owners[1] != owners[0]
+    release_b.set()
+    assert await second[0] == 1
+    job = await JobsRepo(db).get(job_id or 0)
+    assert job is not None and (job.status, job.attempts) == ("done", 2)
 
 
 async def test_handler_may_open_its_own_transactions(services: Services, runner: JobRunner) -> None:
@@ -254,7 +285,7 @@ async def test_kind_lease_applies_on_claim(services: Services, runner: JobRunner
     await runner.run_due()
     assert seen[0] is not None
     assert seen[0].lease_expires_at == clock.now() + timedelta(hours=2)
-    assert seen[0].lease_owner == runner.worker_id
+    assert seen[0].lease_owner is not None and seen[0].lease_owner.startswith(runner.worker_id + "#")
 
 
 async def test_recurring_job_enqueues_its_next_run_once(
@@ -422,12 +453,12 @@ def test_next_occurrence_skips_missed_runs(clock: FixedClock) -> None:
 async def test_a_clean_shutdown_releases_held_jobs_at_once(
     db: Database, second_db: Database, clock: FixedClock
 ) -> None:
-    """A worker that stops cleanly gives its running jobs back; the other takes them without waiting for the lease."""
+    """A worker that stops cleanly gives back its running jobs; the other takes them without waiting."""
     repo_a = JobsRepo(db)
     runner_a = JobRunner(db, repo_a, clock, "worker-a")
     async with db.transaction() as tx:
         job_id = await repo_a.enqueue(tx, kind="test.work", payload={}, run_at=clock.now(), now=clock.now())
-        assert await repo_a.claim(tx, "worker-a", clock.now(), timedelta(minutes=5)) is not None
+        assert await repo_a.claim(tx, "worker-a#1", clock.now(), timedelta(minutes=5)) is not None
     assert await runner_a.release() == 1
     handler = Recorder("b")
     runner_b = JobRunner(second_db, JobsRepo(second_db), clock, "worker-b")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.db.database import Database
 from bot.domain.privacy import FORGOTTEN
 from bot.domain.qa_models import HelpPost
 from bot.domain.resources import make_draft
+from bot.errors import Conflict
 from bot.services import Services
 
 GUILD, OTHER = 10, 20
@@ -141,3 +144,26 @@ async def test_after_forget_the_id_is_nowhere(services: Services, db: Database) 
     _, found = await services.qa.ask(GUILD, "negatieven bewaren")
     assert found.hits and all(str(CAROL) not in h.document.body for h in found.hits)
     assert (await services.maintenance.check()).clean
+
+
+async def test_an_edit_started_before_forget_cannot_write_the_id_back(services: Services) -> None:
+    """Forget changes the version of the texts it masks: a moderator's stale edit or decision is refused."""
+    draft = make_draft(
+        title="Gids",
+        url="https://example.org/g",
+        summary=f"Tip van <@{CAROL}>",
+        theme="skills",
+        type="guide",
+        language="nl",
+    )
+    resource = await services.library.suggest(GUILD, BOB, draft)
+    entry = await services.qa.faq_save(GUILD, MOD, title="Vraag", body=f"Zoals <@{CAROL}> zei.")
+    seen = await services.library.get(GUILD, resource.id)  # the moderator opens the edit form
+    await services.privacy.forget(GUILD, CAROL)
+    with pytest.raises(Conflict):
+        await services.library.edit(GUILD, resource.id, MOD, draft, expected_version=seen.version)
+    with pytest.raises(Conflict):
+        await services.qa.faq_save(
+            GUILD, MOD, title="Vraag", body=f"Zoals <@{CAROL}> zei.", entry_id=entry.id, expected_version=entry.version
+        )
+    assert str(CAROL) not in (await services.library.get(GUILD, resource.id)).summary

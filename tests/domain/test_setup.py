@@ -87,6 +87,10 @@ async def test_daily_cleanup_enforces_every_retention(services: Services, clock:
     async with db.transaction() as tx:
         await services.members.add_notice(tx, 10, 7, "resources.notice.approved", {"title": "x", "note": ""})
     await services.members.take_notices(10, 7)
+    async def nothing(_job: object) -> None:
+        return None
+
+    services.job_runner.register("test.nothing", nothing)
     await services.jobs.submit("test.nothing")
     async with db.transaction() as tx:  # a departure from before purge jobs existed (no job of its own)
         await tx.execute(
@@ -94,7 +98,7 @@ async def test_daily_cleanup_enforces_every_retention(services: Services, clock:
             {"t": "2026-01-01T00:00:00+00:00"},
         )
     clock.advance(timedelta(days=200))
-    await services.job_runner.run_due()  # the unknown test job dies (finished), the clean-up is seeded and runs
+    await services.job_runner.run_due()  # the test job finishes; the clean-up is seeded and runs
     clock.advance(timedelta(days=40))
     await services.job_runner.run_due()
     assert await db.fetch_value("SELECT count(*) FROM search_log") == 0

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.app import SteunpuntBot
 from bot.clock import FixedClock
+from bot.db.database import Database
 from tests.e2e.conftest import Launcher
 from tests.fakediscord import FakeDiscord, payloads
 from tests.fakediscord.constants import SEND_MESSAGES
@@ -113,3 +114,18 @@ async def test_every_pending_suggestion_can_be_decided_from_the_queue(
         queue.message.visible_to = None  # as if a moderator had shared the menu: a member is still refused
         refused = await fake.click(queue.message, "res:pick", user=fake.alice, values=[resource_id])
         assert refused.ephemeral and "moderator" in refused.content.lower()
+
+
+async def test_a_card_whose_job_died_is_posted_when_the_channel_is_set(steunpunt: Env, clock: FixedClock) -> None:
+    """Even after its job gave up, setting the moderators' channel posts the waiting card (once)."""
+    fake, bot = steunpunt
+    await _suggest(fake, "Gids na een storing", "https://example.org/storing")
+    async with Database.open(bot.settings.database_path) as db, db.transaction() as tx:  # as if every try failed
+        await tx.execute("UPDATE jobs SET status = 'dead', finished_at = run_at WHERE kind = 'resources.queue_card'")
+    await bot.run_jobs()
+    assert _cards(fake) == []
+    await bot.services.guild_settings.update(fake.guild.id, moderator_channel_id=fake.world.moderators.id)
+    card = await _card(fake, bot)
+    assert "Gids na een storing" in card.embed_text
+    await bot.run_jobs()
+    assert len(_cards(fake)) == 1

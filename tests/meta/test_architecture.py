@@ -16,8 +16,9 @@ DISCORD_FREE_FILES = [ROOT / "bot" / name for name in ("clock.py", "errors.py", 
 SQL = re.compile(
     r"^\s*(SELECT\s.+\sFROM\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|CREATE\s+(TABLE|INDEX|VIEW|TRIGGER)\s"
     r"|DROP\s|ALTER\s+TABLE\s|PRAGMA\s|WITH\s+\w+\s+AS\s)",
-    re.IGNORECASE | re.DOTALL,
+    re.DOTALL,
 )
+"""SQL as the house style writes it (upper-case keywords); case-sensitive, so prose ("Drop the job…") is no SQL."""
 
 
 def _python_files(*roots: Path) -> list[Path]:
@@ -43,13 +44,25 @@ def test_no_discord_below_the_cogs() -> None:
     assert offenders == []
 
 
-def test_no_sql_in_cogs() -> None:
-    """No string literal in cogs/ is SQL; queries live in bot/db/repos."""
+def test_no_sql_outside_bot_db() -> None:
+    """No string literal outside bot/db (cogs, services, the composition root, the CLI) is SQL."""
     offenders: list[str] = []
-    for path in _python_files(ROOT / "cogs"):
+    outside = [p for p in _python_files(ROOT / "cogs", ROOT / "bot") if ROOT / "bot" / "db" not in p.parents]
+    for path in outside:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_repositories_never_open_a_transaction() -> None:
+    """A repository writes through the transaction its service opened (one use case, one transaction)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _python_files(ROOT / "bot" / "db" / "repos")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if ".transaction()" in line
+    ]
     assert offenders == []
 
 

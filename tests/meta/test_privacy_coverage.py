@@ -10,6 +10,29 @@ from bot.services import Services
 MEMBER_ID_COLUMN = re.compile(r"(^|_)(user|member|author|actor|owner|requester|offerer|helper|asker)_id$|_by$")
 """How a column that holds a member's Discord id is named (``user_id``, ``answer_author_id``, ``created_by``)."""
 
+ID_COLUMN = re.compile(r"(_id|_by)$")
+NOT_A_MEMBER: frozenset[str] = frozenset(
+    {
+        "guild_id",
+        "forum_id",
+        "tag_id",
+        "thread_id",
+        "suggestion_message_id",
+        "answer_message_id",
+        "queue_channel_id",
+        "queue_message_id",
+        "search_id",
+        "document_id",
+        "resource_id",
+        "target_id",  # an audit entry's target (a resource, FAQ entry or post); forget masks ids inside it
+    }
+)
+"""Id columns that name servers, channels, messages, threads, tags or our own rows: never a member.
+
+Every other ``*_id`` / ``*_by`` column must be claimed by a privacy provider, so a new one (``mentor_id``,
+``recipient_id``) cannot slip through by its name: it is either classified here or claimed.
+"""
+
 
 async def member_id_columns(db: Database) -> set[str]:
     """Every ``table.column`` of the schema named like a member id (virtual and FTS shadow tables excluded)."""
@@ -39,6 +62,22 @@ async def test_claims_name_real_columns(db: Database, services: Services) -> Non
         for c in await db.fetch_all("SELECT name FROM pragma_table_info(?)", (t["name"],))
     }
     assert services.privacy.claimed_columns <= existing
+
+
+async def test_every_id_column_is_classified(db: Database, services: Services) -> None:
+    """Each ``*_id``/``*_by`` column is either a member id claimed by a provider, or known not to be one."""
+    tables = await db.fetch_all(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' AND name NOT LIKE 'knowledge_fts_%'"
+    )
+    unclassified: list[str] = []
+    for table in tables:
+        for column in await db.fetch_all("SELECT name FROM pragma_table_info(?)", (table["name"],)):
+            name = f"{table['name']}.{column['name']}"
+            member = ID_COLUMN.search(column["name"]) and column["name"] not in NOT_A_MEMBER
+            if member and name not in services.privacy.claimed_columns:
+                unclassified.append(name)
+    assert unclassified == [], f"claim these in a privacy provider, or list them in NOT_A_MEMBER: {unclassified}"
 
 
 async def test_a_new_table_without_a_provider_is_caught(db: Database, services: Services) -> None:

@@ -68,7 +68,7 @@ _RELEASE = """
     UPDATE jobs
     SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, run_at = :now,
         attempts = max(attempts - 1, 0), updated_at = :now
-    WHERE status = 'running' AND lease_owner = :worker"""
+    WHERE status = 'running' AND substr(lease_owner, 1, length(:worker) + 1) = :worker || '#'"""
 
 _BURY = """
     UPDATE jobs
@@ -208,7 +208,10 @@ class JobsRepo:
         return await tx.execute_rowcount(_CANCEL, {"dedupe_key": dedupe_key})
 
     async def release(self, tx: Transaction, worker_id: str, now: datetime) -> int:
-        """Give back every job this worker holds (a clean shutdown): due now, the attempt not counted."""
+        """Give back every job held under one of this worker's claims (a clean shutdown).
+
+        They are due at once, and the interrupted attempt does not count.
+        """
         return await tx.execute_rowcount(_RELEASE, {"worker": worker_id, "now": to_iso(now)})
 
     async def wake(self, tx: Transaction, kind: str, guild_id: int, now: datetime) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.db.database import Database
+from bot.db.database import Database, Transaction
 
 _FTS_INTEGRITY = """
     INSERT INTO knowledge_fts (knowledge_fts, rank) VALUES ('integrity-check', 1)"""
@@ -26,14 +26,13 @@ class MaintenanceRepo:
         rows = await self._db.fetch_all("PRAGMA foreign_key_check")
         return [f"{r[0]} row {r[1]} → {r[2]}" for r in rows]
 
-    async def fts_problems(self) -> list[str]:
+    async def fts_problems(self, tx: Transaction) -> list[str]:
         """Whether the full-text index matches the analysed columns it indexes (FTS5 'integrity-check').
 
-        FTS5 runs this check as a write statement, so it goes through a transaction that changes nothing.
+        FTS5 runs this check as a write statement, so it needs the caller's transaction (it changes nothing).
         """
         try:
-            async with self._db.transaction() as tx:
-                await tx.execute(_FTS_INTEGRITY)
+            await tx.execute(_FTS_INTEGRITY)
         except sqlite3.DatabaseError as exc:
             return [f"knowledge_fts: {exc}"]
         return []

@@ -23,16 +23,27 @@ def _checked(*names: str) -> None:
 
 
 async def neutralise_text(
-    tx: Transaction, table: str, columns: Sequence[str], guild_id: int, user_id: int, *, key: str = "rowid"
+    tx: Transaction,
+    table: str,
+    columns: Sequence[str],
+    guild_id: int,
+    user_id: int,
+    *,
+    key: str = "rowid",
+    versioned: bool = False,
 ) -> list[int]:
     """Replace the member's mentions and id in ``columns`` of ``table`` (this server's rows only).
 
     Returns the ``key`` of every changed row. ``table``, ``columns`` and ``key`` are constants of the
-    calling repository (a closed allow-list; they cannot be bound as parameters).
+    calling repository (a closed allow-list; they cannot be bound as parameters). A ``versioned`` table's
+    changed rows get a new version, so an edit based on the text from before the forget is refused
+    instead of writing the member's id back.
     """
     _checked(table, key, *columns)
     masked = "replace(replace(replace({c}, :m_nick, :mask), :m_user, :mask), :id, :forgotten)"
-    sets = ", ".join(f"{c} = " + masked.format(c=c) for c in columns)
+    sets = ", ".join(
+        [f"{c} = " + masked.format(c=c) for c in columns] + (["version = version + 1"] if versioned else [])
+    )
     where = " OR ".join(f"instr({c}, :id) > 0" for c in columns)
     sql = f"UPDATE {table} SET {sets} WHERE guild_id = :guild_id AND ({where}) RETURNING {key}"  # noqa: S608
     ident = str(user_id)

@@ -245,8 +245,8 @@ class QaRepo:
         params = {"guild_id": guild_id, "thread_id": thread_id, "message_id": message_id}
         return await tx.execute_rowcount(_POST_SUGGESTION, params) > 0
 
-    async def post_solve(self, tx: Transaction, post: HelpPost, now: datetime) -> None:
-        """Store the accepted answer and mark the post solved."""
+    async def post_solve(self, tx: Transaction, post: HelpPost, now: datetime) -> bool:
+        """Store the accepted answer and mark the post solved; False if the post is gone (thread deleted)."""
         params = {
             "guild_id": post.guild_id,
             "thread_id": post.thread_id,
@@ -256,7 +256,7 @@ class QaRepo:
             "solved_by": post.solved_by,
             "now": to_iso(now),
         }
-        await tx.execute(_POST_SOLVE, params)
+        return await tx.execute_rowcount(_POST_SOLVE, params) > 0
 
     async def posts_open(self, guild_id: int, offset: int, limit: int) -> tuple[list[HelpPost], int]:
         """Open posts, oldest first, one page; plus the total."""
@@ -316,7 +316,7 @@ class QaRepo:
         touched = 0
         for sql in _FORGET:
             touched += await tx.execute_rowcount(sql, params)
-        faqs = await neutralise_text(tx, "faq_entries", _FAQ_TEXT, guild_id, user_id, key="id")
+        faqs = await neutralise_text(tx, "faq_entries", _FAQ_TEXT, guild_id, user_id, key="id", versioned=True)
         threads = await neutralise_text(tx, "help_posts", _POST_TEXT, guild_id, user_id, key="thread_id")
         touched += len(faqs) + len(threads)
         return touched, faqs, threads

@@ -101,6 +101,13 @@ _APPROVED = (
     ORDER BY id"""
 )
 
+_PENDING_WITHOUT_CARD = (
+    _COLUMNS_SELECT
+    + """
+    WHERE guild_id = :guild_id AND status = 'pending' AND queue_message_id IS NULL
+    ORDER BY id"""
+)
+
 _SET_CARD = """
     UPDATE resources SET queue_channel_id = :channel_id, queue_message_id = :message_id
     WHERE guild_id = :guild_id AND id = :id"""
@@ -130,7 +137,7 @@ _FORGET: tuple[str, ...] = (
     "UPDATE resources SET suggested_by = :forgotten WHERE guild_id = :guild_id AND suggested_by = :user_id",
 )
 
-_TEXT = ("title", "url", "summary", "tags", "publisher", "decision_note", "link_detail")
+_TEXT = ("title", "url", "url_key", "summary", "tags", "publisher", "decision_note", "link_detail")
 
 
 class ResourcesRepo:
@@ -299,8 +306,13 @@ class ResourcesRepo:
         touched = 0
         for sql in _FORGET:
             touched += await tx.execute_rowcount(sql, params)
-        changed = await neutralise_text(tx, "resources", _TEXT, guild_id, user_id, key="id")
+        changed = await neutralise_text(tx, "resources", _TEXT, guild_id, user_id, key="id", versioned=True)
         return touched + len(changed), changed
+
+    async def pending_without_card(self, guild_id: int, tx: Reader | None = None) -> list[Resource]:
+        """Suggestions of a server that wait for review and whose card was never posted."""
+        rows = await (tx or self._db).fetch_all(_PENDING_WITHOUT_CARD, {"guild_id": guild_id})
+        return [_to_resource(r) for r in rows]
 
     async def approved(self) -> list[Resource]:
         """Every approved resource of every server (what the search index must hold)."""

@@ -35,6 +35,9 @@ _GUILD_TABLES = """
 _LEFT_BEFORE = """
     SELECT guild_id FROM guild_settings WHERE left_at IS NOT NULL AND left_at <= :cutoff"""
 
+_LEFT_AT = """
+    SELECT left_at FROM guild_settings WHERE guild_id = :guild_id"""
+
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -74,6 +77,11 @@ class SetupRepo:
         """Servers the bot left at or before ``cutoff``."""
         rows = await self._db.fetch_all(_LEFT_BEFORE, {"cutoff": to_iso(cutoff)})
         return [row["guild_id"] for row in rows]
+
+    async def left_at(self, tx: Transaction, guild_id: int) -> str | None:
+        """When the bot left this server (None: it is there, or never was), read inside the purge's transaction."""
+        value = await tx.fetch_value(_LEFT_AT, {"guild_id": guild_id})
+        return None if value is None else str(value)
 
     async def purge_guild(self, tx: Transaction, guild_id: int) -> int:
         """Delete every row of this server from every table that has a ``guild_id`` column; return rows deleted."""
