@@ -35,7 +35,7 @@ async def _import(settings: Settings, path: Path, raw: bytes, guild_id: int | No
         if path.suffix.lower() == ".toml":
             try:
                 records = tomllib.loads(raw.decode("utf-8")).get("resource", [])
-            except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
                 raise Invalid("search.import_unreadable", path=str(path), reason=str(exc)) from exc
             if not isinstance(records, list):
                 raise Invalid("resources.import.not_a_list", path=str(path))
@@ -44,7 +44,7 @@ async def _import(settings: Settings, path: Path, raw: bytes, guild_id: int | No
             return await _import_resources(services, read_resources(raw, path.name), guild_id, settings.default_locale)
         try:
             doc = json.loads(raw.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise Invalid("search.import_unreadable", path=str(path), reason=str(exc)) from exc
         if is_resource_export(doc):
             return await _import_resources(services, read_resources(raw, path.name), guild_id, settings.default_locale)

@@ -60,7 +60,7 @@ def read_resources(raw: bytes, filename: str) -> list[dict[str, Any]]:
         return rows
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise Invalid("resources.import.unreadable") from None
     if is_resource_export(doc):
         return [dict(r) for r in doc["resources"] if isinstance(r, Mapping)]

@@ -115,7 +115,7 @@ def parse_document(raw: bytes, filename: str) -> dict[str, Any]:
     as_json = name.endswith(".json") or (not name.endswith(".toml") and text.lstrip().startswith("{"))
     try:
         doc = json.loads(text) if as_json else tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError):
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError):  # nested too deep: unreadable too
         raise Invalid("setup.import.unreadable") from None
     if not isinstance(doc, dict):
         raise Invalid("setup.import.unreadable")

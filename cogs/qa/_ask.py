@@ -49,6 +49,7 @@ class AskCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="ask", description="Ask a question; I search what the community already knows")
+    @app_commands.guild_only()
     @app_commands.describe(question="Your question, in Dutch or English")
     async def ask(
         self, interaction: discord.Interaction[SteunpuntBot], question: app_commands.Range[str, 1, ASK_MAX]

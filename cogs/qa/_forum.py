@@ -32,7 +32,9 @@ class HelpForumCog(commands.Cog):
 
     def __init__(self, bot: SteunpuntBot) -> None:
         self.bot = bot
-        self.mark_menu = app_commands.ContextMenu(name="Mark as solution", callback=self.mark_solution)
+        self.mark_menu = app_commands.guild_only(
+            app_commands.ContextMenu(name="Mark as solution", callback=self.mark_solution)
+        )
         self.mark_menu.guild_only = True
 
     async def cog_load(self) -> None:

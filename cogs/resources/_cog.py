@@ -249,6 +249,7 @@ class ModlogCog(commands.Cog):
         self.audit = audit
 
     @app_commands.command(name="modlog", description="Recent moderation and curation actions (moderators)")
+    @app_commands.guild_only()
     @app_commands.default_permissions(manage_messages=True)
     @app_commands.describe(export="Download the whole log as a file instead")
     async def modlog(self, interaction: discord.Interaction[SteunpuntBot], export: FileFormat | None = None) -> None:

@@ -85,3 +85,17 @@ async def test_english_catalogue_matches_code_defaults(loaded_bot: SteunpuntBot)
     for command in await loaded_bot.command_payload():
         for path, node in _walk(command):
             assert node["name_localizations"]["en-US"] == node["name"], path
+
+
+DM_COMMANDS = {"help", "about"}
+"""Commands that also work in a direct message with the bot; every other one needs a server."""
+
+
+async def test_every_server_command_is_offered_in_servers_only(loaded_bot: SteunpuntBot) -> None:
+    """Commands that need a server are registered for servers only (Discord does not offer them in a DM)."""
+    offenders = [
+        command["name"]
+        for command in await loaded_bot.command_payload()
+        if command["name"] not in DM_COMMANDS and command.get("contexts") != [0]
+    ]
+    assert offenders == []

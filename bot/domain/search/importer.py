@@ -80,7 +80,7 @@ def load_json(path: Path) -> list[dict[str, Any]]:
     """Read an import file: a JSON list of entries."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise Invalid("search.import_unreadable", path=str(path), reason=str(exc)) from exc
     if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
         raise Invalid("search.import_not_a_list", path=str(path))
