@@ -38,6 +38,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.general",
     "cogs.qa",
     "cogs.resources",
+    "cogs.skills",
     "cogs.privacy",
     "cogs.setup",
     "cogs.jobs",

@@ -14,9 +14,11 @@ from bot.db.repos.jobs import JobsRepo
 from bot.db.repos.knowledge import KnowledgeRepo
 from bot.db.repos.maintenance import MaintenanceRepo
 from bot.db.repos.members import MembersRepo
+from bot.db.repos.profiles import ProfilesRepo
 from bot.db.repos.qa import QaRepo
 from bot.db.repos.resources import ResourcesRepo
 from bot.db.repos.setup import SetupRepo
+from bot.db.repos.skills import SkillsRepo
 from bot.domain.audit import AuditService
 from bot.domain.guild_settings import GuildSettingsService
 from bot.domain.job_runner import JobRunner
@@ -30,6 +32,12 @@ from bot.domain.retention import Retention, RetentionService
 from bot.domain.search.engine import SearchEngine
 from bot.domain.search.glossary import Glossary
 from bot.domain.setup import SetupService
+from bot.domain.skills import SkillsServices
+from bot.domain.skills.catalog import SkillCatalog
+from bot.domain.skills.expiry import ExpiryService
+from bot.domain.skills.listings import ListingsService
+from bot.domain.skills.profiles import ProfileService
+from bot.domain.skills.taxonomy import Taxonomy
 from bot.domain.system import SystemService
 
 
@@ -49,6 +57,7 @@ class Services:
     maintenance: MaintenanceService
     jobs: JobService
     job_runner: JobRunner
+    skills: SkillsServices
 
 
 def build_services(
@@ -77,6 +86,7 @@ def build_services(
     setup.register_jobs(job_runner)
     cleanup = RetentionService(db, knowledge_repo, members_repo, jobs, setup, clock, retention)
     cleanup.register_jobs(job_runner)
+    skills = _build_skills(db, clock, guild_settings, members, jobs, job_runner)
     return Services(
         guild_settings=guild_settings,
         search=search,
@@ -84,10 +94,31 @@ def build_services(
         library=library,
         audit=audit,
         members=members,
-        privacy=PrivacyService(db, clock, (library, qa, audit, members, jobs, search)),
+        privacy=PrivacyService(
+            db, clock, (library, qa, audit, members, skills.profiles, skills.listings, jobs, search)
+        ),
         setup=setup,
         system=system,
         jobs=jobs,
         job_runner=job_runner,
         maintenance=MaintenanceService(db, MaintenanceRepo(db), search, (library, qa)),
+        skills=skills,
     )
+
+
+def _build_skills(
+    db: Database,
+    clock: Clock,
+    guild_settings: GuildSettingsService,
+    members: MembersService,
+    jobs: JobService,
+    job_runner: JobRunner,
+) -> SkillsServices:
+    """The skills theme: profiles, the taxonomy with each server's own skills, offers and needs, their expiry."""
+    repo = SkillsRepo(db)
+    profiles = ProfileService(db, ProfilesRepo(db), clock)
+    catalog = SkillCatalog(db, repo, clock, Taxonomy.load())
+    expiry = ExpiryService(db, repo, catalog, guild_settings, members, jobs, clock)
+    expiry.register_jobs(job_runner)
+    listings = ListingsService(db, repo, catalog, profiles, expiry, guild_settings, clock)
+    return SkillsServices(profiles=profiles, catalog=catalog, listings=listings, expiry=expiry)

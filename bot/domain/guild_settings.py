@@ -65,6 +65,8 @@ class GuildSettings:
         Kind.BROADCAST_CHANNEL, "digest_channel", wizard=True, permissions=(*_POSTING, "attach_files")
     )
     themes: tuple[str, ...] = setting(Kind.THEMES, "themes", default=THEMES, choices=THEMES, wizard=True)
+    skills_expiry_days: int = setting(Kind.INTEGER, "skills_expiry_days", default=60, minimum=14, maximum=365)
+    """Days an offer or need stays listed unless its owner says it is still valid (reminded a week before)."""
     left_at: str | None = None
     """When the bot was removed from the server (the purge's retention clock); None while it is there."""
 

@@ -351,6 +351,9 @@ CASES: tuple[Case, ...] = (
     Case("alice", Click("queue", "res:pick", values=[PENDING]), NOT_MODERATOR),
     Case("alice", Slash("modlog"), NOT_MODERATOR),
     Case("bob", Slash("modlog", export="csv"), NOT_MODERATOR),
+    # skills
+    Case("alice", Slash("skills add-skill", group="digitisation", dutch="Vervalst"), NOT_MODERATOR),
+    Case("bob", Slash("skills stats"), NOT_MODERATOR),
     # set-up (Manage Server)
     Case("alice", Slash("setup start"), NOT_MANAGER),
     Case("bob", Slash("setup show"), NOT_MANAGER),
@@ -393,10 +396,19 @@ MEMBER_COMMANDS = frozenset(
         "privacy export",
         "privacy forget",
         "Mark as solution",  # the asker's; a non-asker is a row of the table
+        "profile set",
+        "profile show",  # another member's only if they made it visible
+        "skills offer",
+        "skills need",
+        "skills mine",
+        "skills remove",  # one's own; another's is refused (tests/e2e/test_skills.py)
+        "skills pause",
+        "skills resume",
+        "skills find",
     }
 )
 """Commands every member may use; every other registered command must be a row of the table."""
-MEMBER_ITEMS = frozenset({"FeedbackButton", "PostToForumButton", "HelpfulButton"})
+MEMBER_ITEMS = frozenset({"FeedbackButton", "PostToForumButton", "HelpfulButton", "KeepButton"})
 """Persistent components every member may use; every other DynamicItem of the cogs must be used in a row."""
 MEMBER_MODALS = frozenset({"AskForumModal", "SuggestModal"})
 """Modals every member may submit; every other modal of the cogs must be forged in a row."""

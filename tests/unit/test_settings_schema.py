@@ -110,6 +110,7 @@ def test_the_schema_matches_the_settings_and_leaves_internal_state_out() -> None
         "help_forum",
         "digest_channel",
         "themes",
+        "skills_expiry_days",
     ]
     assert schema.internal == ("left_at",)
     assert "left_at" not in export_document(GuildSettings(guild_id=1, left_at="2026-01-01"), DIRECTORY)

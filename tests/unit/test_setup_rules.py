@@ -86,6 +86,7 @@ def test_export_import_round_trip(fmt: str) -> None:
         "help_forum_id": 30,
         "digest_channel_id": 21,
         "themes": ("skills", "strategy"),
+        "skills_expiry_days": 60,
     }
 
 
