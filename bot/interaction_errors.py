@@ -97,6 +97,8 @@ async def handle_interaction_error(
         text = t("errors.bot_missing_permissions", locale, permissions=", ".join(cause.missing_permissions))
     elif isinstance(cause, app_commands.NoPrivateMessage):
         text = t("errors.guild_only", locale)
+    elif isinstance(cause, app_commands.TransformerError):  # e.g. a user option naming someone not in the server
+        text = t("errors.bad_option", locale)
     elif isinstance(cause, app_commands.CheckFailure):
         text = t("errors.not_allowed", locale)
     elif isinstance(cause, discord.NotFound) and cause.code == 10062:

@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # and never loaded globally; STEUNPUNT_FUZZ_PROFILE=long selects the long one. Examples are per fuzzed target.
 _FUZZ_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 hypothesis_settings.register_profile(
-    "fuzz-default", max_examples=6, deadline=None, derandomize=True, database=None, suppress_health_check=_FUZZ_HEALTH
+    "fuzz-default", max_examples=10, deadline=None, derandomize=True, database=None, suppress_health_check=_FUZZ_HEALTH
 )
 hypothesis_settings.register_profile(
     "fuzz-long", max_examples=200, deadline=None, database=None, print_blob=True, suppress_health_check=_FUZZ_HEALTH
