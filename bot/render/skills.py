@@ -170,6 +170,10 @@ def stats_embed(
     embed.add_field(
         name=t("skills.stats.unmet", locale), value="\n".join(unmet) or t("skills.stats.no_unmet", locale), inline=False
     )
+    m = stats.matches
+    figures = {"requested": m.requested, "asked": m.asked, "accepted": m.accepted, "completed": m.completed}
+    line = t("match.stats.line", locale, **figures, helped=m.helped)
+    embed.add_field(name=t("match.stats.title", locale), value=line, inline=False)
     return embed
 
 

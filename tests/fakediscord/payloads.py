@@ -114,7 +114,7 @@ def channel(c: FakeChannel, state: FakeState) -> dict[str, Any]:
         out.update(
             owner_id=str(c.owner_id),
             message_count=c.message_count,
-            member_count=1,
+            member_count=max(len(c.member_ids), 1),
             total_message_sent=c.message_count,
             applied_tags=[str(t) for t in c.applied_tags],
             thread_metadata={
@@ -123,7 +123,7 @@ def channel(c: FakeChannel, state: FakeState) -> dict[str, Any]:
                 "auto_archive_duration": c.auto_archive_duration,
                 "archive_timestamp": c.created_at,
                 "create_timestamp": c.created_at,
-                "invitable": True,
+                "invitable": c.invitable,
             },
         )
         return out

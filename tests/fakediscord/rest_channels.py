@@ -222,6 +222,8 @@ def _new_thread(fake: Any, parent: FakeChannel, body: dict[str, Any], *, type_: 
         applied_tags=[int(t) for t in body.get("applied_tags") or []],
         auto_archive_duration=body.get("auto_archive_duration") or 1440,
         rate_limit_per_user=body.get("rate_limit_per_user") or 0,
+        member_ids=[fake.state.bot_user.id],
+        invitable=body.get("invitable", True) is not False,
         **fields,
     )
 

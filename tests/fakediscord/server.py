@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from . import payloads, rest_apps, rest_channels, rest_interactions, world
+from . import payloads, rest_apps, rest_channels, rest_interactions, rest_threads, world
 from .constants import DM, PUBLIC_THREAD
 from .gateway import GUILD_MEMBERS, GUILD_MESSAGES, GUILDS, Gateway, Outcome, close_outcome
 from .injections import Injection, Injections
@@ -65,7 +65,7 @@ class FakeDiscord:
         spec_available()
         app = web.Application(middlewares=[middleware], client_max_size=32 * 1024 * 1024)
         app[FAKE] = self
-        for table in (rest_apps.routes, rest_channels.routes, rest_interactions.routes):
+        for table in (rest_apps.routes, rest_channels.routes, rest_threads.routes, rest_interactions.routes):
             for route in table:
                 app.router.add_route(route.method, API_PREFIX + route.path, route.handler)  # type: ignore[attr-defined]
         app.router.add_get("/gateway", self.gateway.handle)

@@ -119,6 +119,10 @@ class FakeChannel:
     rate_limit_per_user: int = 0
     message_count: int = 0
     last_message_id: int | None = None
+    member_ids: list[int] = field(default_factory=list)
+    """Threads: who is in it (the bot is in the threads it creates; PUT thread-members adds others)."""
+    invitable: bool = True
+    """Private threads: whether members who are not moderators may add others."""
     created_at: str = field(default_factory=now_iso)
 
     @property

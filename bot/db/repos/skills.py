@@ -60,6 +60,14 @@ _FIND_OFFERS = """
     ORDER BY CASE level WHEN 'expert' THEN 0 WHEN 'intermediate' THEN 1 ELSE 2 END, updated_at DESC, id
     LIMIT :limit"""
 
+_ACTIVE_OFFERS = (
+    _SELECT
+    + """
+    WHERE guild_id = :guild_id AND kind = 'offer'
+      AND expires_at > :now AND (paused_until IS NULL OR paused_until <= :now)
+    ORDER BY id"""
+)
+
 _INSERT = """
     INSERT INTO skill_listings (guild_id, user_id, kind, skill, skill_text, level, format, urgency, mentor, capacity,
                                 note, expires_at, created_at, updated_at)
@@ -250,6 +258,11 @@ class SkillsRepo:
             "limit": limit,
         }
         return [_to_listing(r) for r in await self._db.fetch_all(_FIND_OFFERS, params)]
+
+    async def active_offers(self, guild_id: int, now: datetime, tx: Reader | None = None) -> list[Listing]:
+        """Every offer of the server that is neither expired nor paused (of visible and invisible members alike)."""
+        rows = await (tx or self._db).fetch_all(_ACTIVE_OFFERS, {"guild_id": guild_id, "now": to_iso(now)})
+        return [_to_listing(r) for r in rows]
 
     async def counts(self, guild_id: int, now: datetime) -> tuple[list[SkillCount], int, int]:
         """Active offers and needs per skill, plus how many offers are paused and how many are mentor offers."""

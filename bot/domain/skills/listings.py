@@ -7,6 +7,7 @@ An offer or need of a skill the member already listed replaces the old one (new 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from bot.domain.skills.models import (
     Found,
     Listing,
     ListingDraft,
+    MatchFigures,
     Stats,
 )
 from bot.domain.skills.rules import check_choice, clean_text, parse_date, start_of_day
@@ -58,6 +60,7 @@ class ListingsService:
         expiry: ExpiryService,
         guild_settings: GuildSettingsService,
         clock: Clock,
+        figures: Callable[[int], Awaitable[MatchFigures]] | None = None,
     ) -> None:
         self._uow = uow
         self._repo = repo
@@ -66,6 +69,8 @@ class ListingsService:
         self._expiry = expiry
         self._settings = guild_settings
         self._clock = clock
+        self._figures = figures
+        """The introductions' figures of a server (bot/domain/introductions), for /skills stats."""
 
     # --- adding -------------------------------------------------------------------------------------------
 
@@ -241,7 +246,7 @@ class ListingsService:
     # --- moderators ---------------------------------------------------------------------------------------
 
     async def stats(self, guild_id: int) -> Stats:
-        """Active offers and needs, by group, and the skills members need that nobody offers."""
+        """Active offers and needs, by group, the skills members need that nobody offers, and introductions."""
         counts, paused, mentors = await self._repo.counts(guild_id, self._clock.now())
         skills = await self._catalog.server_skills(guild_id)
         by_group: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -262,6 +267,7 @@ class ListingsService:
             mentors=mentors,
             by_group=tuple((g, by_group[g][0], by_group[g][1]) for g in order if g in by_group),
             unmet=tuple(unmet),
+            matches=await self._figures(guild_id) if self._figures is not None else MatchFigures(),
         )
 
     # --- privacy ------------------------------------------------------------------------------------------

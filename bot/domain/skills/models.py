@@ -169,6 +169,22 @@ class SkillCount:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchFigures:
+    """Introductions in a server (see bot/domain/introductions): asked for, made, accepted, completed, helped."""
+
+    requested: int = 0
+    """Match requests members made."""
+    asked: int = 0
+    """Offerers asked (a request may ask several, one after another)."""
+    accepted: int = 0
+    """Introductions both members agreed to."""
+    completed: int = 0
+    """Accepted introductions that reached their check-in."""
+    helped: int = 0
+    """Introductions whose check-in said it helped."""
+
+
+@dataclass(frozen=True, slots=True)
 class Stats:
     """The moderators' figures: totals, per group, and skills that are needed but offered by nobody."""
 
@@ -180,6 +196,8 @@ class Stats:
     """(group id, offers, needs), groups in taxonomy order; ``"free"`` for skills outside the taxonomy."""
     unmet: tuple[tuple[str, int], ...]
     """(skill key or free text, needs) for skills with needs but no offer, most needed first."""
+    matches: MatchFigures = MatchFigures()
+    """The introductions' figures."""
 
 
 @dataclass(frozen=True, slots=True)
