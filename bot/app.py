@@ -39,6 +39,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.qa",
     "cogs.resources",
     "cogs.skills",
+    "cogs.match",
     "cogs.privacy",
     "cogs.setup",
     "cogs.jobs",
@@ -68,6 +69,7 @@ def required_permissions() -> discord.Permissions:
         send_messages=True,  # digest, moderator queue, welcome
         send_messages_in_threads=True,  # replies in help-forum posts
         create_public_threads=True,  # post a member's question in the help forum
+        create_private_threads=True,  # introduce two members who agreed to it, in a thread of their own
         manage_threads=True,  # apply the Solved tag to members' posts
         embed_links=True,  # every answer is an embed
         attach_files=True,  # exports

@@ -9,7 +9,9 @@ from bot.clock import Clock
 from bot.db.database import Database
 from bot.db.repos.audit import AuditRepo
 from bot.db.repos.bot_state import BotStateRepo
+from bot.db.repos.coaches import CoachesRepo
 from bot.db.repos.guild_settings import GuildSettingsRepo
+from bot.db.repos.introductions import IntroductionsRepo
 from bot.db.repos.jobs import JobsRepo
 from bot.db.repos.knowledge import KnowledgeRepo
 from bot.db.repos.maintenance import MaintenanceRepo
@@ -17,10 +19,15 @@ from bot.db.repos.members import MembersRepo
 from bot.db.repos.profiles import ProfilesRepo
 from bot.db.repos.qa import QaRepo
 from bot.db.repos.resources import ResourcesRepo
+from bot.db.repos.routing import RoutingRepo
 from bot.db.repos.setup import SetupRepo
 from bot.db.repos.skills import SkillsRepo
 from bot.domain.audit import AuditService
 from bot.domain.guild_settings import GuildSettingsService
+from bot.domain.introductions import MatchServices
+from bot.domain.introductions.followup import FollowUpService
+from bot.domain.introductions.people import PeopleService
+from bot.domain.introductions.requests import IntroductionService
 from bot.domain.job_runner import JobRunner
 from bot.domain.jobs import JobService, new_worker_id
 from bot.domain.library import LibraryService
@@ -29,6 +36,10 @@ from bot.domain.members import MembersService
 from bot.domain.privacy import PrivacyService
 from bot.domain.qa import QAService
 from bot.domain.retention import Retention, RetentionService
+from bot.domain.routing import RoutingServices
+from bot.domain.routing.coaches import CoachService, CoachTable
+from bot.domain.routing.delivery import RoutingDeliveries
+from bot.domain.routing.service import RoutingService
 from bot.domain.search.engine import SearchEngine
 from bot.domain.search.glossary import Glossary
 from bot.domain.setup import SetupService
@@ -58,6 +69,8 @@ class Services:
     jobs: JobService
     job_runner: JobRunner
     skills: SkillsServices
+    match: MatchServices
+    routing: RoutingServices
 
 
 def build_services(
@@ -86,7 +99,8 @@ def build_services(
     setup.register_jobs(job_runner)
     cleanup = RetentionService(db, knowledge_repo, members_repo, jobs, setup, clock, retention)
     cleanup.register_jobs(job_runner)
-    skills = _build_skills(db, clock, guild_settings, members, jobs, job_runner)
+    skills, match = _build_skills(db, clock, guild_settings, members, jobs, job_runner)
+    routing = _build_routing(db, clock, qa, skills, guild_settings, members, jobs, job_runner)
     return Services(
         guild_settings=guild_settings,
         search=search,
@@ -95,7 +109,9 @@ def build_services(
         audit=audit,
         members=members,
         privacy=PrivacyService(
-            db, clock, (library, qa, audit, members, skills.profiles, skills.listings, jobs, search)
+            db,
+            clock,
+            (library, qa, audit, members, skills.profiles, skills.listings, match.requests, routing.flow, jobs, search),
         ),
         setup=setup,
         system=system,
@@ -103,6 +119,8 @@ def build_services(
         job_runner=job_runner,
         maintenance=MaintenanceService(db, MaintenanceRepo(db), search, (library, qa)),
         skills=skills,
+        match=match,
+        routing=routing,
     )
 
 
@@ -113,12 +131,58 @@ def _build_skills(
     members: MembersService,
     jobs: JobService,
     job_runner: JobRunner,
-) -> SkillsServices:
-    """The skills theme: profiles, the taxonomy with each server's own skills, offers and needs, their expiry."""
+) -> tuple[SkillsServices, MatchServices]:
+    """The skills theme and the introductions that build on it.
+
+    Profiles, the taxonomy with each server's own skills, offers and needs and their expiry; then requests for a
+    match, their follow-up, blocks and figures.
+    """
     repo = SkillsRepo(db)
-    profiles = ProfileService(db, ProfilesRepo(db), clock)
+    profiles_repo = ProfilesRepo(db)
+    profiles = ProfileService(db, profiles_repo, clock)
     catalog = SkillCatalog(db, repo, clock, Taxonomy.load())
     expiry = ExpiryService(db, repo, catalog, guild_settings, members, jobs, clock)
     expiry.register_jobs(job_runner)
-    listings = ListingsService(db, repo, catalog, profiles, expiry, guild_settings, clock)
-    return SkillsServices(profiles=profiles, catalog=catalog, listings=listings, expiry=expiry)
+    intro_repo = IntroductionsRepo(db)
+    requests = IntroductionService(db, intro_repo, repo, profiles_repo, catalog, guild_settings, members, jobs, clock)
+    requests.register_jobs(job_runner)
+    match = MatchServices(
+        requests=requests,
+        followup=FollowUpService(db, intro_repo, repo, catalog, guild_settings, members, jobs, clock),
+        people=PeopleService(db, intro_repo, repo, clock),
+    )
+    figures = match.people.figures
+    listings = ListingsService(db, repo, catalog, profiles, expiry, guild_settings, clock, figures=figures)
+    return SkillsServices(profiles=profiles, catalog=catalog, listings=listings, expiry=expiry), match
+
+
+def _build_routing(
+    db: Database,
+    clock: Clock,
+    qa: QAService,
+    skills: SkillsServices,
+    guild_settings: GuildSettingsService,
+    members: MembersService,
+    jobs: JobService,
+    job_runner: JobRunner,
+) -> RoutingServices:
+    """Routing unanswered help posts to members whose offers fit, and the coaches to fall back on."""
+    repo = RoutingRepo(db)
+    coaches = CoachService(db, CoachesRepo(db), clock, CoachTable.load())
+    flow = RoutingService(
+        db,
+        repo,
+        qa=qa,
+        profiles=skills.profiles,
+        catalog=skills.catalog,
+        guild_settings=guild_settings,
+        jobs=jobs,
+        clock=clock,
+    )
+    flow.register_jobs(job_runner)
+    qa.on_post_opened(flow.post_opened)
+    guild_settings.on_change(flow.settings_changed)
+    deliveries = RoutingDeliveries(
+        db, repo, qa=qa, members=members, profiles=skills.profiles, coaches=coaches, clock=clock
+    )
+    return RoutingServices(flow=flow, deliveries=deliveries, coaches=coaches)

@@ -67,6 +67,18 @@ class GuildSettings:
     themes: tuple[str, ...] = setting(Kind.THEMES, "themes", default=THEMES, choices=THEMES, wizard=True)
     skills_expiry_days: int = setting(Kind.INTEGER, "skills_expiry_days", default=60, minimum=14, maximum=365)
     """Days an offer or need stays listed unless its owner says it is still valid (reminded a week before)."""
+    introductions_channel_id: int | None = setting(
+        Kind.TEXT_CHANNEL,
+        "introductions_channel",
+        permissions=("view_channel", "create_private_threads", "send_messages_in_threads"),
+    )
+    """Where two members who agreed to an introduction get a private thread (unset: told by DM or notice)."""
+    checkin_days: int = setting(Kind.INTEGER, "checkin_days", default=14, minimum=3, maximum=90)
+    """Days after an introduction that both are asked "did it help?"."""
+    routing_hours: int = setting(Kind.INTEGER, "routing_hours", default=12, minimum=1, maximum=168)
+    """Hours a help-forum post may stay unanswered before members who offered a fitting skill are asked."""
+    weekly_ask_cap: int = setting(Kind.INTEGER, "weekly_ask_cap", default=2, minimum=1, maximum=10)
+    """How many times a week one member may be asked to help with a question, at most."""
     left_at: str | None = None
     """When the bot was removed from the server (the purge's retention clock); None while it is there."""
 

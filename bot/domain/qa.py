@@ -6,6 +6,7 @@ import difflib
 import logging
 import math
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -31,6 +32,9 @@ POST_TITLE_MAX, POST_BODY_MAX = 100, 1800
 SUGGESTIONS = 3
 MIN_SUGGESTION_SCORE = 0.0
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+PostListener = Callable[["Transaction", HelpPost, bool], Awaitable[None]]
+"""Told of every new help post inside the transaction that records it: (tx, post, ask_person)."""
 
 
 def clean_text(text: str, *, limit: int, minimum: int = 1, key: str = "qa.text") -> str:
@@ -92,6 +96,7 @@ class QAService:
         self._search = search
         self._clock = clock
         self._audit = audit
+        self._post_listeners: list[PostListener] = []
 
     async def _record(
         self,
@@ -242,11 +247,23 @@ class QAService:
 
     # --- the help forum --------------------------------------------------------------------------
 
-    async def post_opened(self, post: HelpPost) -> bool:
-        """Remember a new help post; returns False if it was already known."""
+    def on_post_opened(self, listener: PostListener) -> None:
+        """Call ``listener(tx, post, ask_person)`` inside the transaction that records each new help post."""
+        self._post_listeners.append(listener)
+
+    async def post_opened(self, post: HelpPost, *, ask_person: bool = False) -> bool:
+        """Remember a new help post; returns False if it was already known.
+
+        ``ask_person``: the asker chose "ask a person" in /ask (routing looks at the post at once).
+        """
         title = clean_text(post.title, limit=POST_TITLE_MAX, key="qa.post.title")
         async with self._uow.transaction() as tx:
-            return await self._repo.post_insert(tx, replace(post, title=title), self._clock.now())
+            stored = replace(post, title=title)
+            if not await self._repo.post_insert(tx, stored, self._clock.now()):
+                return False
+            for listener in self._post_listeners:
+                await listener(tx, stored, ask_person)
+        return True
 
     async def post(self, guild_id: int, thread_id: int) -> HelpPost | None:
         """A known help post, or None."""

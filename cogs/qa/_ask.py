@@ -10,12 +10,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.qa import ASK_MAX
+from bot.domain.routing.detect import low_confidence
 from bot.errors import NotFound
 from bot.permissions import ensure_moderator
 from bot.render.common import safe
 from bot.render.qa import answer_embed, faq_embed
 from cogs.qa._items import FeedbackButton, PostToForumButton
 from cogs.qa._modals import FaqModal
+from cogs.qa._routing_items import AskPersonButton
 
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
@@ -26,8 +28,13 @@ SNOWFLAKE_OR_ID = re.compile(r"[0-9]{1,18}")
 """An entry id typed or chosen from autocomplete (ASCII digits, within SQLite's integer range)."""
 
 
-def answer_view(bot: SteunpuntBot, search_id: int, result: SearchResult, locale: str, forum: bool) -> discord.ui.View:
-    """Buttons under an answer: "this helped" per result, "not useful", and the forum offer when nothing fits."""
+def answer_view(
+    bot: SteunpuntBot, search_id: int, result: SearchResult, locale: str, forum: bool, *, person: bool = False
+) -> discord.ui.View:
+    """Buttons under an answer: "this helped" per result, "not useful", and the forum offer when nothing fits.
+
+    With ``person`` (routing is on), a weak answer also offers "ask a person".
+    """
     view = discord.ui.View(timeout=None)
     t = bot.i18n.t
     for index, hit in enumerate(result.hits, start=1):
@@ -36,6 +43,9 @@ def answer_view(bot: SteunpuntBot, search_id: int, result: SearchResult, locale:
         view.add_item(FeedbackButton(search_id, None, t("qa.ask.not_useful", locale)))
     if forum and not result.hits:
         view.add_item(PostToForumButton(search_id, t("qa.ask.post_button", locale)))
+    answers = [f"{hit.document.title}\n{hit.document.body}" for hit in result.hits]
+    if forum and person and low_confidence(result.query, answers):
+        view.add_item(AskPersonButton(search_id, t("routing.button.ask_person", locale)))
     return view
 
 
@@ -57,9 +67,10 @@ class AskCog(commands.Cog):
         assert interaction.guild_id is not None
         locale = await self.bot.locale_for(interaction)
         search_id, result = await self.bot.services.qa.ask(interaction.guild_id, question, lang=locale)
-        forum = (await self.bot.services.guild_settings.get(interaction.guild_id)).help_forum_id is not None
+        settings = await self.bot.services.guild_settings.get(interaction.guild_id)
+        forum = settings.help_forum_id is not None
         embed = answer_embed(question, result, interaction.guild_id, self.bot.i18n, locale)
-        view = answer_view(self.bot, search_id, result, locale, forum)
+        view = answer_view(self.bot, search_id, result, locale, forum, person=settings.theme_enabled("skills"))
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 

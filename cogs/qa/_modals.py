@@ -26,6 +26,9 @@ class AskForumModal(BaseModal):
     """The member's question, prefilled, to post in the help forum on their behalf."""
 
     command: ClassVar[str] = "ask"
+    ask_person: ClassVar[bool] = False
+    """True for "ask a person": routing looks at the post at once (cogs/qa/_routing_items.py)."""
+    posted_key: ClassVar[str] = "qa.forum.posted"
 
     def __init__(self, bot: SteunpuntBot, locale: str, question: str) -> None:
         super().__init__(bot, title=bot.i18n.t("qa.forum.modal_title", locale))
@@ -76,9 +79,9 @@ class AskForumModal(BaseModal):
             raise Invalid("qa.forum.failed") from exc
         thread = created.thread
         post = HelpPost(thread.id, guild.id, forum.id, interaction.user.id, thread.name, self.details.value)
-        await self.bot.services.qa.post_opened(post)
+        await self.bot.services.qa.post_opened(post, ask_person=self.ask_person)
         await self.bot.services.qa.claim_suggestion(guild.id, thread.id, 0)  # they already saw /ask's matches
-        await interaction.followup.send(t("qa.forum.posted", self.locale, link=thread.jump_url), ephemeral=True)
+        await interaction.followup.send(t(self.posted_key, self.locale, link=thread.jump_url), ephemeral=True)
 
     async def _required_tags(self, forum: discord.ForumChannel) -> list[discord.ForumTag]:
         """A forum that requires a tag gets one: a theme tag /setup made, else the first tag members may use."""

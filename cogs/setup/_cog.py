@@ -24,6 +24,7 @@ from bot.domain.setup import (
 from bot.errors import Invalid
 from bot.permissions import audit_guild, ensure_manager, problems_embed
 from bot.render.common import fit_embeds
+from bot.render.routing import coach_saved_text, coaches_embed, province_choices
 from bot.render.setup import SUMMARY, WIZARD_STEPS, format_value, settings_embed
 from cogs.setup._tags import ensure_forum_tags
 from cogs.setup._wizard import SetupWizard, select_options
@@ -111,13 +112,39 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Set up 
         guild = _guild(interaction)
         locale = await self.bot.locale_for(interaction)
         settings = await self.bot.services.guild_settings.get(guild.id)
+        coaches = await self.bot.services.routing.coaches.all(guild.id)
         embeds = fit_embeds(
             [
                 settings_embed(settings, self.bot.i18n, locale),
                 problems_embed(audit_guild(guild, settings), self.bot, locale),
+                coaches_embed(coaches, self.bot.i18n, locale),
             ]
         )
         await interaction.response.send_message(embeds=embeds, ephemeral=True)
+
+    @app_commands.command(name="coach", description="Set the digital-heritage coach of a province")
+    @app_commands.describe(
+        province="The province (or the default, for provinces without a contact of their own)",
+        name="Who to contact, e.g. the organisation that hosts the coach",
+        url="Their web page (http or https)",
+    )
+    @app_commands.choices(province=province_choices())
+    async def coach(
+        self,
+        interaction: discord.Interaction[SteunpuntBot],
+        province: str,
+        name: app_commands.Range[str, 1, 100] | None = None,
+        url: app_commands.Range[str, 1, 500] | None = None,
+    ) -> None:
+        guild = _guild(interaction)
+        locale = await self.bot.locale_for(interaction)
+        coach = await self.bot.services.routing.coaches.set(guild.id, interaction.user.id, province, name, url)
+        coaches = await self.bot.services.routing.coaches.all(guild.id)
+        await interaction.response.send_message(
+            coach_saved_text(coach, self.bot.i18n, locale),
+            embed=coaches_embed(coaches, self.bot.i18n, locale),
+            ephemeral=True,
+        )
 
     @app_commands.command(name="timezone", description="Set the server's time zone")
     @app_commands.describe(zone="An IANA time zone such as Europe/Amsterdam")

@@ -367,6 +367,7 @@ CASES: tuple[Case, ...] = (
     Case("bob", Slash("setup import", file=SETTINGS_FILE), NOT_MANAGER),
     Case("maud", Slash("setup set", setting="timezone", value="UTC"), NOT_MANAGER),
     Case("maud", Slash("setup import", file=SETTINGS_FILE), NOT_MANAGER),
+    Case("bob", Slash("setup coach", province="zeeland", name="Vals", url="https://example.org/"), NOT_MANAGER),
     # the set-up wizard (the owner's, shared): its view answers only its owner; the typed value checks again
     Case("alice", Click("wizard", "setup:language", values=["en"]), NOT_YOURS),
     Case("bob", Click("wizard", "setup:skip"), NOT_YOURS),
@@ -405,12 +406,29 @@ MEMBER_COMMANDS = frozenset(
         "skills pause",
         "skills resume",
         "skills find",
+        "match request",  # one's own need; another's is refused (tests/domain/test_introductions.py)
+        "match inbox",
+        "match block",
+        "match unblock",
+        "asked-to-help",  # one's own asks; another's ask is refused (tests/domain/test_routing.py)
     }
 )
 """Commands every member may use; every other registered command must be a row of the table."""
-MEMBER_ITEMS = frozenset({"FeedbackButton", "PostToForumButton", "HelpfulButton", "KeepButton"})
+MEMBER_ITEMS = frozenset(
+    {
+        "FeedbackButton",
+        "PostToForumButton",
+        "HelpfulButton",
+        "KeepButton",
+        "AnswerButton",
+        "OutcomeButton",
+        "AskPersonButton",
+        "TakeButton",  # the asked member's; anyone else is refused (tests/domain/test_routing.py)
+        "PassButton",
+    }
+)
 """Persistent components every member may use; every other DynamicItem of the cogs must be used in a row."""
-MEMBER_MODALS = frozenset({"AskForumModal", "SuggestModal"})
+MEMBER_MODALS = frozenset({"AskForumModal", "AskPersonModal", "SuggestModal"})
 """Modals every member may submit; every other modal of the cogs must be forged in a row."""
 
 

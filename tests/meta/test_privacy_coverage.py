@@ -25,6 +25,10 @@ NOT_A_MEMBER: frozenset[str] = frozenset(
         "document_id",
         "resource_id",
         "target_id",  # an audit entry's target (a resource, FAQ entry or post); forget masks ids inside it
+        "need_id",  # a skill listing (introductions)
+        "offer_id",  # a skill listing
+        "request_id",  # a match request, or a routing request (routing_asks)
+        "opening_message_id",  # the bot's first message in an introduction's thread
     }
 )
 """Id columns that name servers, channels, messages, threads, tags or our own rows: never a member.

@@ -22,7 +22,7 @@ from cogs.setup._wizard import select_options
 
 DIRECTORY = GuildDirectory(
     roles={10: "Moderator", 11: "Leden"},
-    text_channels={20: "mods", 21: "digest", 22: "welkom"},
+    text_channels={20: "mods", 21: "digest", 22: "welkom", 23: "kennismaken"},
     forums={30: "hulp"},
 )
 
@@ -54,6 +54,8 @@ CONFIGURED = Extended(
     themes=("skills", "strategy"),
     weekly_ask_cap=7,
     skills_expiry_days=35,
+    introductions_channel_id=23,
+    checkin_days=21,
     digest_weekday=4,
     digest_hour=17,
     checkins=False,
@@ -91,7 +93,12 @@ def test_every_channel_setting_declares_real_permissions_with_names(locale: str)
     """The permissions a channel setting needs are discord.Permissions flags, each named in the catalogue."""
     catalogue = load_catalogue(LOCALES_DIR / locale)
     channels = GuildSettings.schema().channels()
-    assert {spec.name for spec in channels} == {"moderator_channel", "help_forum", "digest_channel"}
+    assert {spec.name for spec in channels} == {
+        "moderator_channel",
+        "help_forum",
+        "digest_channel",
+        "introductions_channel",
+    }
     for spec in channels:
         assert spec.permissions
         for flag in spec.permissions:
@@ -111,6 +118,10 @@ def test_the_schema_matches_the_settings_and_leaves_internal_state_out() -> None
         "digest_channel",
         "themes",
         "skills_expiry_days",
+        "introductions_channel",
+        "checkin_days",
+        "routing_hours",
+        "weekly_ask_cap",
     ]
     assert schema.internal == ("left_at",)
     assert "left_at" not in export_document(GuildSettings(guild_id=1, left_at="2026-01-01"), DIRECTORY)
@@ -268,7 +279,7 @@ def test_every_setting_round_trips_through_export_and_import(fmt: str) -> None:
     changes = resolve_import(doc, DIRECTORY, Extended.schema())
     schema = Extended.schema()
     assert changes == {spec.key: getattr(CONFIGURED, spec.key) for spec in schema}
-    assert len(changes) == len(schema) == 13
+    assert len(changes) == len(schema) == 16
 
 
 def test_import_of_an_extra_setting_is_validated() -> None:
@@ -310,7 +321,13 @@ def test_a_declared_channel_is_audited_with_its_own_permissions() -> None:
     """The permission audit checks every set channel setting, with the permissions it declares."""
     configured = {spec.name: (cid, spec.permissions) for spec, cid in _configured(CONFIGURED)}
     assert configured["welcome_channel"] == (22, ("view_channel", "send_messages"))
-    assert set(configured) == {"moderator_channel", "help_forum", "digest_channel", "welcome_channel"}
+    assert set(configured) == {
+        "moderator_channel",
+        "help_forum",
+        "digest_channel",
+        "introductions_channel",
+        "welcome_channel",
+    }
     assert [spec.name for spec, _ in _configured(Extended(guild_id=1))] == []
 
 

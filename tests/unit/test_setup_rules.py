@@ -22,7 +22,7 @@ from bot.errors import Invalid
 
 DIRECTORY = GuildDirectory(
     roles={10: "Moderator", 11: "Leden"},
-    text_channels={20: "mods", 21: "digest"},
+    text_channels={20: "mods", 21: "digest", 22: "kennismaken"},
     forums={30: "hulp"},
 )
 CONFIGURED = GuildSettings(
@@ -34,6 +34,7 @@ CONFIGURED = GuildSettings(
     help_forum_id=30,
     digest_channel_id=21,
     themes=("skills", "strategy"),
+    introductions_channel_id=22,
 )
 
 
@@ -87,16 +88,23 @@ def test_export_import_round_trip(fmt: str) -> None:
         "digest_channel_id": 21,
         "themes": ("skills", "strategy"),
         "skills_expiry_days": 60,
+        "introductions_channel_id": 22,
+        "checkin_days": 14,
+        "routing_hours": 12,
+        "weekly_ask_cap": 2,
     }
 
 
 def test_import_on_another_server_matches_by_name() -> None:
     """Ids from another server fall back to a unique name match."""
     doc = export_document(CONFIGURED, DIRECTORY)
-    other = GuildDirectory(roles={99: "Moderator"}, text_channels={98: "mods", 97: "digest"}, forums={96: "hulp"})
+    other = GuildDirectory(
+        roles={99: "Moderator"}, text_channels={98: "mods", 97: "digest", 95: "kennismaken"}, forums={96: "hulp"}
+    )
     changes = resolve_import(doc, other)
     assert changes["moderator_role_id"] == 99
     assert changes["help_forum_id"] == 96
+    assert changes["introductions_channel_id"] == 95
 
 
 def test_bad_file_is_refused_whole_with_every_problem() -> None:
