@@ -100,7 +100,7 @@ def build_services(
     cleanup = RetentionService(db, knowledge_repo, members_repo, jobs, setup, clock, retention)
     cleanup.register_jobs(job_runner)
     skills, match = _build_skills(db, clock, guild_settings, members, jobs, job_runner)
-    routing = _build_routing(db, clock, qa, skills, guild_settings, members, jobs, job_runner)
+    routing = _build_routing(db, clock, qa, skills, match, guild_settings, members, jobs, job_runner)
     return Services(
         guild_settings=guild_settings,
         search=search,
@@ -161,6 +161,7 @@ def _build_routing(
     clock: Clock,
     qa: QAService,
     skills: SkillsServices,
+    match: MatchServices,
     guild_settings: GuildSettingsService,
     members: MembersService,
     jobs: JobService,
@@ -178,6 +179,7 @@ def _build_routing(
         guild_settings=guild_settings,
         jobs=jobs,
         clock=clock,
+        commitments=match.requests,  # open introductions count against capacity; blocks exclude
     )
     flow.register_jobs(job_runner)
     qa.on_post_opened(flow.post_opened)

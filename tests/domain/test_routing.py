@@ -287,3 +287,26 @@ async def test_a_shorter_routing_hours_applies_to_waiting_posts(
             with pytest.raises(RetryLater) as later:
                 await services.routing.flow.due_check(job)
             assert clock.now() + later.value.delay == datetime.fromisoformat(expected)
+
+
+async def test_blocked_members_and_open_introductions_count(services: Services, db: Database) -> None:
+    """A member the asker blocked (or who blocked the asker) is never asked; open introductions use capacity."""
+    await _helper(services, ANNA)
+    await _helper(services, BEN)
+    await services.match.people.block(GUILD, ANNA, ASKER)  # Anna blocked the asker
+    async with db.transaction() as tx:  # Ben is busy with an introduction that is waiting for his answer
+        await tx.execute(
+            "INSERT INTO match_requests (guild_id, need_id, requester_id, status, created_at, updated_at) "
+            "VALUES (:g, 1, 99, 'open', :t, :t)",
+            {"g": GUILD, "t": "2026-11-23T09:00:00+00:00"},
+        )
+        request_id = await tx.fetch_value("SELECT max(id) FROM match_requests")
+        await tx.execute(
+            "INSERT INTO introductions (guild_id, request_id, requester_id, offerer_id, offer_id, reasons, score, "
+            "status, asked_at, answer_due, created_at, updated_at) "
+            "VALUES (:g, :r, 99, :ben, 1, '[]', 1.0, 'asked', :t, :t, :t, :t)",
+            {"g": GUILD, "r": request_id, "ben": BEN, "t": "2026-11-23T09:00:00+00:00"},
+        )
+    await _start(services)
+    assert await _asked(db) == []
+    assert await _jobs(db, UNMATCHED_JOB) == 1

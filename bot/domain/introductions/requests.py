@@ -44,7 +44,7 @@ from bot.domain.skills.models import MAX_PAUSE_DAYS, Listing
 from bot.errors import Conflict, Forbidden, NotFound
 
 if TYPE_CHECKING:
-    from bot.db.database import Transaction, UnitOfWork
+    from bot.db.database import Reader, Transaction, UnitOfWork
     from bot.db.repos.introductions import IntroductionsRepo
     from bot.db.repos.profiles import ProfilesRepo
     from bot.db.repos.skills import SkillsRepo
@@ -76,6 +76,14 @@ class IntroductionService:
         "match_blocks.blocked_user_id",
         "match_members.user_id",
     )
+
+    async def open_counts(self, tx: Reader, guild_id: int) -> dict[int, int]:
+        """Per offerer: asks waiting for their answer plus accepted introductions not yet checked in."""
+        return await self._repo.open_counts(tx, guild_id)
+
+    async def blocked_pairs(self, tx: Reader, guild_id: int) -> list[tuple[int, int]]:
+        """Every (blocker, blocked) pair of the server."""
+        return await self._repo.blocks(tx, guild_id)
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.clock import Clock, to_iso
 from bot.domain.matching import MemberFacts, Suggestion
@@ -28,7 +28,7 @@ from bot.domain.routing.models import (
 )
 
 if TYPE_CHECKING:
-    from bot.db.database import Transaction
+    from bot.db.database import Reader, Transaction
     from bot.db.repos.routing import RoutingRepo
     from bot.domain.guild_settings import GuildSettingsService
     from bot.domain.jobs import JobService
@@ -57,6 +57,18 @@ class Query:
     """Whether the post still exists and is not solved."""
 
 
+class OtherCommitments(Protocol):
+    """What other features know about a member's load and blocks (the introductions, item 5)."""
+
+    async def open_counts(self, tx: Reader, guild_id: int) -> dict[int, int]:
+        """Per member: open introductions that count against their capacity."""
+        ...
+
+    async def blocked_pairs(self, tx: Reader, guild_id: int) -> list[tuple[int, int]]:
+        """Every (blocker, blocked) pair of the server."""
+        ...
+
+
 class Dispatcher:
     """Asks the next fitting member of a request, or records that nobody fits (inside the caller's transaction)."""
 
@@ -70,8 +82,10 @@ class Dispatcher:
         guild_settings: GuildSettingsService,
         jobs: JobService,
         clock: Clock,
+        commitments: OtherCommitments | None = None,
     ) -> None:
         self._repo = repo
+        self._commitments = commitments
         self._qa = qa
         self._profiles = profiles
         self._catalog = catalog
@@ -128,11 +142,20 @@ class Dispatcher:
         candidates = await self._repo.candidates(tx, request.guild_id, request.asker_id, now)
         weekly = await self._repo.weekly_counts(tx, request.guild_id, now - WEEK)
         loads = await self._repo.loads(tx, request.guild_id, now - TAKEN_LOAD)
+        blocked: set[int] = set()
+        if self._commitments is not None:  # open introductions count against capacity; blocks exclude
+            for member, count in (await self._commitments.open_counts(tx, request.guild_id)).items():
+                loads[member] = loads.get(member, 0) + count
+            for blocker, target in await self._commitments.blocked_pairs(tx, request.guild_id):
+                if request.asker_id in (blocker, target):
+                    blocked.add(target if blocker == request.asker_id else blocker)
         now_iso = to_iso(now)
         offers = [
             offer_of(c, query.groups.get(c.skill or ""), loads.get(c.user_id, 0), now_iso)
             for c in candidates
-            if c.user_id not in asked and weekly.get(c.user_id, 0) < settings.weekly_ask_cap
+            if c.user_id not in asked
+            and c.user_id not in blocked
+            and weekly.get(c.user_id, 0) < settings.weekly_ask_cap
         ]
         chosen = choose(request.id, query.asker, query.skills, query.title, offers, limit=1)
         return chosen[0] if chosen else None

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.clock import Clock, from_iso, to_iso
 from bot.domain.jobs import RetryLater
-from bot.domain.routing.asking import Dispatcher, job_key
+from bot.domain.routing.asking import Dispatcher, OtherCommitments, job_key
 from bot.domain.routing.models import ANNOUNCE_JOB, CHECK_JOB, EXPIRE_JOB, Ask, Origin, RoutingRequest
 from bot.errors import Forbidden, Invalid, NotFound
 
@@ -61,6 +61,7 @@ class RoutingService:
         guild_settings: GuildSettingsService,
         jobs: JobService,
         clock: Clock,
+        commitments: OtherCommitments | None = None,
     ) -> None:
         self._uow = uow
         self._repo = repo
@@ -69,7 +70,14 @@ class RoutingService:
         self._jobs = jobs
         self._clock = clock
         self._asking = Dispatcher(
-            repo, qa=qa, profiles=profiles, catalog=catalog, guild_settings=guild_settings, jobs=jobs, clock=clock
+            repo,
+            qa=qa,
+            profiles=profiles,
+            catalog=catalog,
+            guild_settings=guild_settings,
+            jobs=jobs,
+            clock=clock,
+            commitments=commitments,
         )
 
     def register_jobs(self, runner: JobRunner) -> None:
