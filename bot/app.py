@@ -175,6 +175,11 @@ class SteunpuntBot(commands.Bot):
 
         Not after a modal (the member has not seen anything yet); a notice is marked delivered only once sent.
         """
+        if interaction.guild_id is not None:
+            try:  # matching and routing pass by members who went quiet
+                await self.services.members.touch(interaction.guild_id, interaction.user.id)
+            except Exception:
+                log.exception("Could not record a member's activity")
         if interaction.guild_id is None or interaction.response.type == discord.InteractionResponseType.modal:
             return
         notices = await self.services.members.pending_notices(interaction.guild_id, interaction.user.id)

@@ -180,6 +180,7 @@ def _build_routing(
         jobs=jobs,
         clock=clock,
         commitments=match.requests,  # open introductions count against capacity; blocks exclude
+        activity=members,  # members who went quiet are never asked
     )
     flow.register_jobs(job_runner)
     qa.on_post_opened(flow.post_opened)

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from bot.clock import Clock
+from bot.clock import Clock, from_iso
 from bot.domain.resources import Notice
 
 if TYPE_CHECKING:
-    from bot.db.database import Transaction, UnitOfWork
+    from bot.db.database import Reader, Transaction, UnitOfWork
     from bot.db.repos.members import MembersRepo
+
+
+INACTIVE_AFTER = timedelta(days=90)
+"""A member who used no command for this long counts as inactive: matching and routing pass them by."""
 
 
 class MembersService:
     """Notices for members (delivered once) and their opt-in for direct messages."""
 
-    member_columns: ClassVar[tuple[str, ...]] = ("member_notices.user_id", "member_prefs.user_id")
+    member_columns: ClassVar[tuple[str, ...]] = (
+        "member_notices.user_id",
+        "member_prefs.user_id",
+        "member_activity.user_id",
+    )
 
     def __init__(self, uow: UnitOfWork, repo: MembersRepo, clock: Clock) -> None:
         self._uow = uow
         self._repo = repo
+        self._seen: dict[tuple[int, int], date] = {}
         self._clock = clock
 
     async def take_notices(self, guild_id: int, user_id: int) -> list[Notice]:
@@ -33,6 +44,24 @@ class MembersService:
                 if await self._repo.mark_delivered(tx, [notice.id], self._clock.now()):
                     delivered.append(notice)
         return delivered
+
+    async def touch(self, guild_id: int, user_id: int) -> None:
+        """A member used a command: remember the day (one write per member per day and process)."""
+        today = self._clock.now().date()
+        if self._seen.get((guild_id, user_id)) == today:
+            return
+        async with self._uow.transaction() as tx:
+            await self._repo.touch(tx, guild_id, user_id, self._clock.now())
+        self._seen[(guild_id, user_id)] = today
+
+    async def last_active(self, guild_id: int, user_id: int) -> datetime | None:
+        """When the member last used a command in this server, or None if never seen."""
+        found = await self._repo.last_active(guild_id, user_id)
+        return None if found is None else from_iso(found)
+
+    async def quiet_among(self, tx: Reader, guild_id: int, user_ids: Iterable[int]) -> set[int]:
+        """Members (of ``user_ids``) not seen for :data:`INACTIVE_AFTER`: never suggested nor asked."""
+        return await self._repo.quiet_among(tx, guild_id, user_ids, self._clock.now() - INACTIVE_AFTER)
 
     async def add_notice(
         self, tx: Transaction, guild_id: int, user_id: int, key: str, params: dict[str, Any]

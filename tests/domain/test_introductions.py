@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.clock import FixedClock
@@ -198,3 +200,25 @@ async def test_the_inbox_shows_asks_requests_and_introductions(services: Service
     assert [r.id for r, _, _ in bobs.requests] == [requested.request.id] and bobs.asks == ()
     await services.match.requests.answer(GUILD, ALICE, requested.asked.id, True)
     assert [i.id for i, _ in (await services.match.people.inbox(GUILD, BOB)).introduced] == [requested.asked.id]
+
+
+async def test_a_member_who_went_quiet_is_neither_suggested_nor_asked(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """A member last seen more than 90 days ago is passed by, by matching and by routing; a new command revives."""
+    from bot.domain.qa_models import HelpPost
+
+    await services.skills.profiles.update(GUILD, CAROL, ProfileChanges(askable=True))
+    await services.members.touch(GUILD, CAROL)  # Carol used a command, then went quiet
+    clock.advance(timedelta(days=91))
+    await services.skills.listings.offer(GUILD, CAROL, "iiif", level="expert")  # listed, e.g. by an import
+    with pytest.raises(NotFound):
+        await services.match.requests.request(GUILD, BOB, await _need(services))
+    await services.qa.post_opened(HelpPost(700, GUILD, 50, BOB, "Hoe zetten we een IIIF-server op?"))
+    post = await services.qa.post(GUILD, 700)
+    assert post is not None
+    await services.routing.flow.start(post, "forum")
+    assert await db.fetch_value("SELECT count(*) FROM routing_asks") == 0
+    await services.members.touch(GUILD, CAROL)  # she is back
+    asked = await services.match.requests.request(GUILD, ERIN, await _need(services, ERIN))
+    assert asked.asked.offerer_id == CAROL

@@ -165,7 +165,7 @@ class FuzzWorld:
     users: list[FakeMember | FakeUser]
     """Everybody an option of type USER may name (members, the bot, a user outside the server)."""
     words: list[str]
-    """Words the bot understands: setting names, themes, time zones, channel and role names, stored titles."""
+    """Words the bot understands: setting names, themes, time zones, channel and role names and ids."""
     known_ids: list[int] = field(default_factory=list)
     """Ids of stored FAQ entries and resources (grows while fuzzing)."""
     known_titles: list[str] = field(default_factory=list)

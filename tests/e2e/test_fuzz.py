@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import os
+import re
 import time
 import traceback
 import zlib
@@ -57,7 +59,7 @@ from tests.e2e.strategies import (
 )
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeMember, FakeRole, FakeTimeoutError, StoredMessage
 from tests.fakediscord import payloads as fake_payloads
-from tests.fakediscord.constants import PUBLIC_THREAD, TEXT
+from tests.fakediscord.constants import PUBLIC_THREAD, TEXT, VIEW_CHANNEL
 from tests.fakediscord.results import InteractionResult
 
 Env = tuple[FakeDiscord, SteunpuntBot]
@@ -108,6 +110,10 @@ MISSING = 1
 """A channel and role id that exists nowhere."""
 EXAMPLE_INTERVAL = timedelta(minutes=5)
 """Time that passes on the bot's clock before each example (cool-downs end, jobs come due)."""
+EDIT = re.compile(r"/channels/\d+/messages/(\d+)$")
+"""The path of a channel message's edit."""
+WEBHOOK = re.compile(r"/webhooks/\d+/([^/]+)")
+"""The path of an interaction's follow-up, or of an edit of its response or a follow-up (by token)."""
 HOSTILE_NAME = "@everyone \u202e[bank](https://evil.example) **x**"
 
 
@@ -239,7 +245,8 @@ class Fuzzer:
     stored: int = 0
     _logs_seen: int = 0
     _failures_seen: int = 0
-    _edits: dict[int, int] = field(default_factory=dict)
+    _messages_seen: int = 0
+    _requests_seen: int = 0
 
     # -- bridging the Hypothesis thread and the bot's loop --------------------------------------------------------
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -427,6 +434,27 @@ class Fuzzer:
                     return
                 raise AssertionError(f"the bot was still busy {SETTLE_WITHIN}s after the step: {busy}")
 
+    def _touched(self) -> list[StoredMessage]:
+        """Messages created, edited, or filled (a deferred answer) since the last call, without rescanning them all
+        (a long run stores tens of thousands). On Discord an edit pings nobody new; filling a deferred one does."""
+        state = self.fake.state
+        touched = {m.id: m for m in itertools.islice(state.messages.values(), self._messages_seen, None)}
+        self._messages_seen = len(state.messages)
+        requests = self.fake.requests[self._requests_seen :]
+        self._requests_seen = len(self.fake.requests)
+        for request in requests:
+            hook = WEBHOOK.search(request.path)
+            if hook is not None:  # an interaction's response filled, edited or followed up
+                record = next((r for r in reversed(state.interactions.values()) if r.token == hook.group(1)), None)
+                ids = [record.original_message_id or 0, *record.followup_ids] if record else []
+            else:
+                edit = EDIT.search(request.path) if request.method == "PATCH" else None
+                ids = [int(edit.group(1))] if edit else []
+            for message_id in ids:
+                if (message := state.messages.get(message_id)) is not None:
+                    touched[message.id] = message
+        return list(touched.values())
+
     def check_window(self, label: str, *, allowed_pings: set[str], report: bool = True) -> None:
         """Everything since the last check: no ERROR record, nothing the fake rejected, and no ping in any message
         the bot sent or edited (a channel message may ping only ``allowed_pings``, never a role or everyone)."""
@@ -438,10 +466,8 @@ class Fuzzer:
         del self.fake.failures[self._failures_seen :]  # reported here, with the example that caused them
         problems += [f"the fake recorded: {f}" for f in failures]
         bot_id = self.fake.state.bot_user.id
-        for message in list(self.fake.state.messages.values()):
-            seen = self._edits.get(message.id)
-            self._edits[message.id] = len(message.edits)
-            if seen == len(message.edits) or message.author_id != bot_id or message.id in self.posted:
+        for message in self._touched():
+            if message.author_id != bot_id or message.id in self.posted:
                 continue
             allowed = set() if message.interaction_id is not None else allowed_pings
             if set(message.pings) - allowed:
@@ -513,24 +539,26 @@ class Fuzzer:
     # -- what an example may do after the first interaction ----------------------------------------------------------
     async def clickables(self, result: InteractionResult, since: int) -> list[tuple[StoredMessage, Json]]:
         """Buttons and selects on what the bot answered, and on channel messages it posted since ``since``."""
-        messages = list(result.messages)
-        messages += [
-            m
-            for m in self.fake.state.messages.values()
-            if m.id > since
-            and m.author_id == self.fake.state.bot_user.id
-            and m.interaction_id is None
-            and not m.deleted
-            and m not in messages
-        ]
+        messages = {m.id: m for m in result.messages}
+        for message in reversed(self.fake.state.messages.values()):
+            if message.id <= since:
+                break
+            if message.author_id == self.fake.state.bot_user.id and message.interaction_id is None:
+                messages.setdefault(message.id, message)
         found: list[tuple[StoredMessage, Json]] = []
-        for message in messages:
+        for message in sorted(messages.values(), key=lambda m: m.id):
             if message.deleted:
                 continue
             for comp in message.iter_components():
                 if comp.get("type") in (2, 3, 5, 6, 7, 8) and "custom_id" in comp and not comp.get("disabled"):
                     found.append((message, comp))
         return found
+
+    async def can_see(self, who: FakeMember, message: StoredMessage) -> bool:
+        """Whether the member can see the channel of a message (Discord shows nothing to click otherwise)."""
+        channel = self.fake.state.channels[message.channel_id]
+        guild = self.fake.state.guild_of(channel)
+        return guild is None or bool(self.fake.state.permissions(guild, who.user.id, channel) & VIEW_CHANNEL)
 
     def follow(self, plans: list[StepPlan], result: InteractionResult, who: FakeMember, since: int) -> None:
         """Continue an example as planned: submit the modal the bot opened, or use one of its buttons or selects."""
@@ -553,6 +581,8 @@ class Fuzzer:
                 return
             message, comp = candidates[plan.component % len(candidates)]
             who = who if message.visible_to is not None else self.world.person(plan.clicker)
+            if not self.run(self.can_see(who, message)):
+                return
             values = None if comp["type"] == 2 else select_values(comp, self.world, plan.picks)
             result = self.run(
                 self.interact(

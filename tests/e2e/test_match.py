@@ -3,9 +3,11 @@ in a private thread; a decline shares nothing and moves on; blocks; the inbox; t
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from bot.app import SteunpuntBot
+from bot.clock import FixedClock
 from tests.fakediscord import FakeDiscord, FakeMember, StoredMessage
 from tests.fakediscord.constants import PRIVATE_THREAD
 
@@ -156,3 +158,18 @@ async def test_privacy_export_holds_the_request_and_forget_ends_it(steunpunt: En
     assert "match:answer" not in " ".join(alices.message.custom_ids)  # the ask to Alice was withdrawn
     again = json.loads(await bot.services.privacy.export(fake.guild.id, fake.bob.id))["data"]
     assert again["match_requests"] == [] and again["introductions"] == []
+
+
+async def test_a_command_marks_the_member_active(
+    steunpunt: tuple[FakeDiscord, SteunpuntBot], clock: FixedClock
+) -> None:
+    """Using any command in a server records the day the member was last active (matching passes by quiet ones)."""
+    fake, bot = steunpunt
+    assert await bot.services.members.last_active(fake.guild.id, fake.alice.id) is None
+    await fake.slash("help", user=fake.alice)
+    seen = None
+    for _ in range(200):  # recorded after the answer, when the command completes
+        if (seen := await bot.services.members.last_active(fake.guild.id, fake.alice.id)) is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert seen == clock.now()

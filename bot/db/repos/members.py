@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from bot.clock import to_iso
-from bot.db.database import Database, Transaction
+from bot.db.database import Database, Reader, Transaction
 from bot.db.repos.privacy import neutralise_text
 from bot.domain.resources import Notice
 
@@ -32,6 +33,15 @@ _SET_DM = """
     ON CONFLICT (guild_id, user_id) DO UPDATE SET dm_opt_in = excluded.dm_opt_in, updated_at = excluded.updated_at"""
 
 
+_TOUCH = """
+    INSERT INTO member_activity (guild_id, user_id, last_active_at) VALUES (:guild_id, :user_id, :now)
+    ON CONFLICT (guild_id, user_id) DO UPDATE SET last_active_at = excluded.last_active_at"""
+
+_QUIET = """
+    SELECT user_id FROM member_activity
+    WHERE guild_id = :guild_id AND last_active_at < :before
+      AND user_id IN (SELECT value FROM json_each(:ids))"""
+
 _PURGE_DELIVERED = """
     DELETE FROM member_notices WHERE delivered_at IS NOT NULL AND delivered_at < :before"""
 
@@ -42,11 +52,15 @@ _EXPORT: dict[str, str] = {
     "preferences": """
         SELECT dm_opt_in, updated_at FROM member_prefs
         WHERE guild_id = :guild_id AND user_id = :user_id""",
+    "activity": """
+        SELECT last_active_at FROM member_activity
+        WHERE guild_id = :guild_id AND user_id = :user_id""",
 }
 
 _FORGET: tuple[str, ...] = (
     "DELETE FROM member_notices WHERE guild_id = :guild_id AND user_id = :user_id",
     "DELETE FROM member_prefs WHERE guild_id = :guild_id AND user_id = :user_id",
+    "DELETE FROM member_activity WHERE guild_id = :guild_id AND user_id = :user_id",
 )
 
 
@@ -82,6 +96,21 @@ class MembersRepo:
         for notice_id in notice_ids:
             count += await tx.execute_rowcount(_DELIVERED, {"id": notice_id, "now": to_iso(now)})
         return count
+
+    async def touch(self, tx: Transaction, guild_id: int, user_id: int, now: datetime) -> None:
+        """Record that a member used a command now."""
+        await tx.execute(_TOUCH, {"guild_id": guild_id, "user_id": user_id, "now": to_iso(now)})
+
+    async def last_active(self, guild_id: int, user_id: int) -> str | None:
+        """When the member last used a command (ISO text), or None."""
+        sql = "SELECT last_active_at FROM member_activity WHERE guild_id = :guild_id AND user_id = :user_id"
+        value = await self._db.fetch_value(sql, {"guild_id": guild_id, "user_id": user_id})
+        return None if value is None else str(value)
+
+    async def quiet_among(self, tx: Reader, guild_id: int, user_ids: Iterable[int], before: datetime) -> set[int]:
+        """Which of these members were last seen before ``before`` (never seen: not counted as quiet)."""
+        params = {"guild_id": guild_id, "before": to_iso(before), "ids": json.dumps(sorted(set(user_ids)))}
+        return {int(r[0]) for r in await tx.fetch_all(_QUIET, params)}
 
     async def purge_delivered(self, tx: Transaction, before: datetime) -> int:
         """Delete notices delivered before ``before``; returns how many."""

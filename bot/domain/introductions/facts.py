@@ -34,6 +34,8 @@ class Pool:
     """Per offerer: (helped, not helped) check-ins."""
     groups: Mapping[str, str] = field(default_factory=dict)
     """Skill key → group id (taxonomy and the server's own skills)."""
+    inactive: Collection[int] = ()
+    """Members who used no command for a long time: never suggested."""
 
 
 def member_facts(
@@ -43,12 +45,16 @@ def member_facts(
     open_introductions: int = 0,
     capacity: int = 1,
     blocked: frozenset[int] = frozenset(),
+    active: bool = True,
 ) -> MemberFacts:
     """A member as the matcher sees them: their profile's facts (unknown without one), load and blocks."""
     if profile is None:
-        return MemberFacts(user_id, open_introductions=open_introductions, capacity=capacity, blocked=blocked)
+        return MemberFacts(
+            user_id, active=active, open_introductions=open_introductions, capacity=capacity, blocked=blocked
+        )
     return MemberFacts(
         user_id,
+        active=active,
         org_type=profile.org_type,
         org_size=parse_org_size(profile.org_size),
         region=profile.region,
@@ -103,6 +109,7 @@ def rank(pool: Pool, need: Listing, *, exclude: Collection[int] = (), limit: int
                 open_introductions=pool.open_counts.get(listing.user_id, 0),
                 capacity=listing.capacity,
                 blocked=frozenset(blocked.get(listing.user_id, ())),
+                active=listing.user_id not in pool.inactive,
             ),
             pool.groups.get(listing.skill or ""),
             visible=bool((p := pool.profiles.get(listing.user_id)) and p.visible),

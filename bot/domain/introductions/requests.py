@@ -151,6 +151,7 @@ class IntroductionService:
             declined=await self._repo.declined_offerers(tx, guild_id, need.user_id),
             outcomes=await self._repo.outcomes(tx, guild_id),
             groups={s.key: s.group for s in self._catalog.taxonomy.all(custom)},
+            inactive=await self._members.quiet_among(tx, guild_id, ids),
         )
 
     async def _ask(self, tx: Transaction, request: MatchRequest, suggestion: Suggestion) -> Introduction:

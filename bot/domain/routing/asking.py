@@ -9,7 +9,7 @@ commit with the caller's change.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -69,6 +69,14 @@ class OtherCommitments(Protocol):
         ...
 
 
+class Activity(Protocol):
+    """Who went quiet (the members service): never asked."""
+
+    async def quiet_among(self, tx: Reader, guild_id: int, user_ids: Iterable[int]) -> set[int]:
+        """Members of ``user_ids`` not seen for a long time."""
+        ...
+
+
 class Dispatcher:
     """Asks the next fitting member of a request, or records that nobody fits (inside the caller's transaction)."""
 
@@ -83,9 +91,11 @@ class Dispatcher:
         jobs: JobService,
         clock: Clock,
         commitments: OtherCommitments | None = None,
+        activity: Activity | None = None,
     ) -> None:
         self._repo = repo
         self._commitments = commitments
+        self._activity = activity
         self._qa = qa
         self._profiles = profiles
         self._catalog = catalog
@@ -149,6 +159,8 @@ class Dispatcher:
             for blocker, target in await self._commitments.blocked_pairs(tx, request.guild_id):
                 if request.asker_id in (blocker, target):
                     blocked.add(target if blocker == request.asker_id else blocker)
+        if self._activity is not None:
+            blocked |= await self._activity.quiet_among(tx, request.guild_id, [c.user_id for c in candidates])
         now_iso = to_iso(now)
         offers = [
             offer_of(c, query.groups.get(c.skill or ""), loads.get(c.user_id, 0), now_iso)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.clock import Clock, from_iso, to_iso
 from bot.domain.jobs import RetryLater
-from bot.domain.routing.asking import Dispatcher, OtherCommitments, job_key
+from bot.domain.routing.asking import Activity, Dispatcher, OtherCommitments, job_key
 from bot.domain.routing.models import ANNOUNCE_JOB, CHECK_JOB, EXPIRE_JOB, Ask, Origin, RoutingRequest
 from bot.errors import Forbidden, Invalid, NotFound
 
@@ -62,6 +62,7 @@ class RoutingService:
         jobs: JobService,
         clock: Clock,
         commitments: OtherCommitments | None = None,
+        activity: Activity | None = None,
     ) -> None:
         self._uow = uow
         self._repo = repo
@@ -78,6 +79,7 @@ class RoutingService:
             jobs=jobs,
             clock=clock,
             commitments=commitments,
+            activity=activity,
         )
 
     def register_jobs(self, runner: JobRunner) -> None:
