@@ -18,14 +18,11 @@ from bot.db.database import Database
 from bot.domain.qa_models import HelpPost
 from bot.domain.resources import make_draft
 from bot.services import Services
+from tests.domain.faults import fault_after_every_step, snapshot
 
 GUILD = 10
 MEMBER, MOD, HELPER = 1001, 1002, 1003
 THREAD = 5000
-
-
-class InjectedFault(Exception):
-    """Raised by the step hook in place of a crash."""
 
 
 def _draft(n: int = 1, **changes: str) -> Any:
@@ -40,20 +37,6 @@ def _draft(n: int = 1, **changes: str) -> Any:
     }
     fields.update(changes)
     return make_draft(**fields)
-
-
-async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (ordinary and FTS5 shadow tables), in a stable order."""
-    names = [
-        r["name"]
-        for r in await db.fetch_all("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-        if not str(r["name"]).startswith("sqlite_") and r["name"] != "knowledge_fts"
-    ]
-    found: dict[str, list[tuple[Any, ...]]] = {}
-    for name in names:
-        rows = await db.fetch_all(f'SELECT * FROM "{name}"')
-        found[name] = sorted((tuple(r) for r in rows), key=repr)
-    return found
 
 
 async def count(db: Database, sql: str, *params: Any) -> int:
@@ -281,33 +264,6 @@ async def test_a_fault_after_any_step_leaves_nothing(use_case: Case, services: S
     """Raise after statement 1, 2, ... of the use case: each time nothing changed; in the end all of it is there."""
     ctx = await use_case.arrange(services)
     before = await snapshot(db)
-    steps = 0
-
-    def fault_at(n: int) -> Callable[[str], None]:
-        seen = 0
-
-        def hook(_sql: str) -> None:
-            nonlocal seen
-            seen += 1
-            if seen == n:
-                raise InjectedFault(n)
-
-        return hook
-
-    for n in range(1, 200):
-        db.step_hook = fault_at(n)
-        try:
-            await use_case.act(services, ctx)
-        except InjectedFault:
-            db.step_hook = None
-            assert await snapshot(db) == before, f"{use_case.name}: a fault after step {n} left a change behind"
-            steps = n
-            continue
-        finally:
-            db.step_hook = None
-        break
-    else:  # pragma: no cover - a use case with 200 statements would itself be a finding
-        pytest.fail(f"{use_case.name} did not finish within 200 statements")
-    assert steps >= 1, f"{use_case.name} wrote nothing through a transaction"
+    await fault_after_every_step(db, use_case.name, lambda: use_case.act(services, ctx))
     assert await snapshot(db) != before
     await use_case.done(db, ctx)

@@ -17,7 +17,7 @@ from bot.db.database import Database
 from bot.domain.skills.expiry import EXPIRE_JOB, job_key
 from bot.domain.skills.models import ProfileChanges
 from bot.services import Services
-from tests.domain.test_atomicity import InjectedFault, snapshot
+from tests.domain.faults import fault_after_every_step
 
 GUILD = 10
 ALICE, MOD = 1, 9
@@ -114,26 +114,5 @@ async def test_a_fault_after_any_step_leaves_nothing(
 ) -> None:
     """Raise after statement 1, 2, ... of the use case: each time nothing changed; in the end all of it is there."""
     ctx = await arrange(services, clock)
-    before = await snapshot(db)
-    steps = 0
-    for n in range(1, 100):
-        seen = 0
-
-        def hook(_sql: str, n: int = n) -> None:
-            nonlocal seen
-            seen += 1
-            if seen == n:
-                raise InjectedFault(n)
-
-        db.step_hook = hook
-        try:
-            await act(services, ctx)
-        except InjectedFault:
-            assert await snapshot(db) == before, f"{name}: a fault after step {n} left a change behind"
-            steps = n
-            continue
-        finally:
-            db.step_hook = None
-        break
-    assert steps >= 1, f"{name} wrote nothing through a transaction"
+    await fault_after_every_step(db, name, lambda: act(services, ctx))
     await done(db, ctx)
