@@ -64,6 +64,9 @@ class JobRunner:
         """Registered kinds' policies; :class:`~bot.domain.jobs.JobService` reads it for defaults."""
         self._handlers: dict[str, Handler] = {}
         self._unseeded: set[str] = set()
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def register(
         self,
@@ -158,6 +161,10 @@ class JobRunner:
             await self._run(job)
         return ran
 
+    async def wait_idle(self) -> None:
+        """Wait until no job claimed by this process is running (the jobs loop's or a background run's)."""
+        await self._idle.wait()
+
     async def _claim(self) -> Job | None:
         """Claim a due job of a kind this worker handles, under a token of this one claim.
 
@@ -187,6 +194,16 @@ class JobRunner:
                     return
 
     async def _run(self, job: Job) -> None:
+        self._running += 1
+        self._idle.clear()
+        try:
+            await self._run_claimed(job)
+        finally:
+            self._running -= 1
+            if self._running == 0:
+                self._idle.set()
+
+    async def _run_claimed(self, job: Job) -> None:
         handler = self._handlers.get(job.kind)
         if handler is None:
             log.error("Job %s has unknown kind %s; marking it dead", job.id, job.kind)

@@ -63,9 +63,7 @@ class MembersService:
         """Members (of ``user_ids``) not seen for :data:`INACTIVE_AFTER`: never suggested nor asked."""
         return await self._repo.quiet_among(tx, guild_id, user_ids, self._clock.now() - INACTIVE_AFTER)
 
-    async def add_notice(
-        self, tx: Transaction, guild_id: int, user_id: int, key: str, params: dict[str, Any]
-    ) -> int:
+    async def add_notice(self, tx: Transaction, guild_id: int, user_id: int, key: str, params: dict[str, Any]) -> int:
         """Queue a notice for a member inside the caller's use-case transaction."""
         return await self._repo.add_notice(tx, guild_id, user_id, key, params, self._clock.now())
 

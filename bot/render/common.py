@@ -333,7 +333,9 @@ def safe_link(label: str, url: str, *, limit: int = FIELD_VALUE_MAX) -> str:
     else:
         label = defuse_mentions(discord.utils.escape_markdown(label)).replace("[", "(").replace("]", ")")
     target = link_target(url)
-    if target is not None and len(link := f"[{label}]({target})") <= limit:
+    # an IPv6 host ("[2001:db8::1]") cannot be a link's label: its brackets would end the label early
+    linkable = target is not None and "[" not in label and "]" not in label
+    if linkable and len(link := f"[{label}]({target})") <= limit:
         return link
     short = host_text(url, shortened=True)
     fallback = short if label == host or not short else f"{label} ({short})"

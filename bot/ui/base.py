@@ -40,9 +40,7 @@ class BaseView(discord.ui.View):
     restart or a time-out is answered by :class:`bot.ui.expired.ExpiredItem`, saying which command to run.
     """
 
-    def __init__(
-        self, bot: SteunpuntBot, *, owner_id: int | None, command: str, timeout: float | None = 600
-    ) -> None:
+    def __init__(self, bot: SteunpuntBot, *, owner_id: int | None, command: str, timeout: float | None = 600) -> None:
         super().__init__(timeout=timeout)
         self.bot = bot
         self.owner_id = owner_id

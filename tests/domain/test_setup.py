@@ -87,6 +87,7 @@ async def test_daily_cleanup_enforces_every_retention(services: Services, clock:
     async with db.transaction() as tx:
         await services.members.add_notice(tx, 10, 7, "resources.notice.approved", {"title": "x", "note": ""})
     await services.members.take_notices(10, 7)
+
     async def nothing(_job: object) -> None:
         return None
 

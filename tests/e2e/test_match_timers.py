@@ -114,6 +114,8 @@ async def test_the_nudge_and_the_check_in_happen_once_across_a_restart(
         clock.advance(timedelta(days=14))
         await bot.run_jobs()
         await bot.run_jobs()
+        # the jobs loop may have claimed the check-in first: then run_jobs returns while that loop still sends
+        await fake.wait_until(lambda: len(fake.messages(thread)) >= 3, what="the check-in")
         assert len(fake.messages(thread)) == 3
         checkin = fake.messages(thread)[-1]
         assert len(checkin.custom_ids) == 3 and "geholpen" in checkin.content
