@@ -55,7 +55,9 @@ async def open_services(
         retention = Retention(
             guild_days=settings.guild_retention_days, search_log_days=settings.search_log_retention_days
         )
-        services = build_services(db, clock or SystemClock(), retention=retention)
+        services = build_services(
+            db, clock or SystemClock(), retention=retention, default_locale=settings.default_locale
+        )
         if not read_only:
             await services.search.reindex_stale()  # after a glossary or analyser change; one query otherwise
         yield services

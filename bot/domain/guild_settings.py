@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
+from bot.domain.digest.models import SECTIONS
 from bot.domain.settings_codec import to_stored
 from bot.domain.settings_schema import Kind, SettingsSchema, setting
 
@@ -79,6 +80,20 @@ class GuildSettings:
     """Hours a help-forum post may stay unanswered before members who offered a fitting skill are asked."""
     weekly_ask_cap: int = setting(Kind.INTEGER, "weekly_ask_cap", default=2, minimum=1, maximum=10)
     """How many times a week one member may be asked to help with a question, at most."""
+    digest_weekday: int = setting(Kind.WEEKDAY, "digest_weekday", default=0)
+    """The day of the week the digest is posted (0 = Monday), in the server's ``timezone``."""
+    digest_hour: int = setting(Kind.HOUR, "digest_hour", default=9)
+    """The local hour the digest is posted."""
+    digest_language: str | None = setting(Kind.LOCALE, "digest_language")
+    """The digest's language; None: the server's language."""
+    digest_sections: tuple[str, ...] = setting(
+        Kind.THEMES,
+        "digest_sections",
+        default=SECTIONS,
+        choices=SECTIONS,
+        choice_labels="setting.digest_sections.choice.{}",
+    )
+    """Which sections the digest shows (each only when it has something)."""
     left_at: str | None = None
     """When the bot was removed from the server (the purge's retention clock); None while it is there."""
 

@@ -63,7 +63,7 @@ class Kind(StrEnum):
     FORUM = "forum"
     """A forum channel id."""
     THEMES = "themes"
-    """A subset of the setting's ``choices`` (the themes), kept in their order."""
+    """A subset of the setting's ``choices`` (the themes, or others named by ``choice_labels``), kept in order."""
     INTEGER = "integer"
     """A whole number between the setting's ``minimum`` and ``maximum``."""
     BOOL = "bool"
@@ -116,6 +116,8 @@ class Setting:
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    choice_labels: str = "theme.{}.name"
+    """THEMES kind: the catalogue key of each choice's name, ``{}`` standing for the choice."""
 
     @property
     def label_key(self) -> str:
@@ -131,6 +133,10 @@ class Setting:
     def placeholder_key(self) -> str:
         """Catalogue key of the wizard widget's placeholder (wizard settings only)."""
         return f"setting.{self.name}.placeholder"
+
+    def choice_key(self, choice: str) -> str:
+        """Catalogue key of one choice's name (THEMES kind: a theme, or e.g. a digest section)."""
+        return self.choice_labels.format(choice)
 
     @property
     def nullable(self) -> bool:
@@ -163,11 +169,13 @@ def setting(
     choices: tuple[str, ...] = (),
     minimum: int | None = None,
     maximum: int | None = None,
+    choice_labels: str = "theme.{}.name",
 ) -> Any:
     """Declare a dataclass field as a server setting; the field's name becomes its storage key.
 
     ``default`` None means the setting may be "not set". Typed ``Any`` like :func:`dataclasses.field`, so
-    the field keeps its own annotation.
+    the field keeps its own annotation. ``choice_labels`` names the catalogue key of each choice of a THEMES
+    setting whose choices are not the themes.
     """
     spec = Setting(
         kind,
@@ -178,6 +186,7 @@ def setting(
         choices=choices,
         minimum=minimum,
         maximum=maximum,
+        choice_labels=choice_labels,
     )
     return field(default=default, metadata={"setting": spec})
 

@@ -28,7 +28,10 @@ def format_value(spec: Setting, value: Any, i18n: I18n, locale: str) -> str:
     t = i18n.t
     kind = spec.kind
     if kind is Kind.LOCALE:
-        return t(f"setup.language.{value}", locale) if value else t("setup.value.default", locale)
+        if value:
+            return t(f"setup.language.{value}", locale)
+        unset = f"setting.{spec.name}.unset"  # what "not set" means for this setting, where it differs
+        return t(unset if i18n.has(unset) else "setup.value.default", locale)
     if value is None:
         return t("setup.value.unset", locale)
     if kind is Kind.ROLE:
@@ -36,7 +39,7 @@ def format_value(spec: Setting, value: Any, i18n: I18n, locale: str) -> str:
     if spec.is_channel:
         return f"<#{value}>"
     if kind is Kind.THEMES:
-        names = ", ".join(t(f"theme.{theme}.name", locale) for theme in value)
+        names = ", ".join(t(spec.choice_key(choice), locale) for choice in value)
         return names or t("setup.value.none", locale)
     if kind is Kind.BOOL:
         return t("setup.value.on" if value else "setup.value.off", locale)

@@ -46,7 +46,7 @@ def select_options(spec: Setting, current: Any, t: Callable[[str], str]) -> list
     if kind is Kind.TIMEZONE:
         return [(zone, zone, current == zone) for zone in COMMON_TIMEZONES]
     if kind is Kind.THEMES:
-        return [(t(f"theme.{theme}.name"), theme, theme in current) for theme in spec.choices]
+        return [(t(spec.choice_key(choice)), choice, choice in current) for choice in spec.choices]
     if kind is Kind.BOOL:
         return [(t("setup.value.on"), "on", current is True), (t("setup.value.off"), "off", current is False)]
     if kind is Kind.WEEKDAY:

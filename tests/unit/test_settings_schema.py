@@ -60,6 +60,8 @@ CONFIGURED = Extended(
     digest_hour=17,
     checkins=False,
     welcome_channel_id=22,
+    digest_language="nl",
+    digest_sections=("open", "skills"),
 )
 
 
@@ -122,6 +124,10 @@ def test_the_schema_matches_the_settings_and_leaves_internal_state_out() -> None
         "checkin_days",
         "routing_hours",
         "weekly_ask_cap",
+        "digest_weekday",
+        "digest_hour",
+        "digest_language",
+        "digest_sections",
     ]
     assert schema.internal == ("left_at",)
     assert "left_at" not in export_document(GuildSettings(guild_id=1, left_at="2026-01-01"), DIRECTORY)
@@ -279,7 +285,7 @@ def test_every_setting_round_trips_through_export_and_import(fmt: str) -> None:
     changes = resolve_import(doc, DIRECTORY, Extended.schema())
     schema = Extended.schema()
     assert changes == {spec.key: getattr(CONFIGURED, spec.key) for spec in schema}
-    assert len(changes) == len(schema) == 16
+    assert len(changes) == len(schema) == 18
 
 
 def test_import_of_an_extra_setting_is_validated() -> None:
@@ -289,7 +295,7 @@ def test_import_of_an_extra_setting_is_validated() -> None:
         resolve_import(doc, DIRECTORY, Extended.schema())
     assert sorted(d.key for d in info.value.details) == ["setup.import.unknown_reference", "setup.setting.invalid.hour"]
     with pytest.raises(Invalid) as info:
-        resolve_import({"steunpunt_settings": 1, "digest_hour": 9}, DIRECTORY)  # the real schema has no such field
+        resolve_import({"steunpunt_settings": 1, "checkins": True}, DIRECTORY)  # the real schema has no such field
     assert [d.key for d in info.value.details] == ["setup.import.unknown_field"]
 
 
@@ -354,3 +360,16 @@ def test_wizard_steps_and_widgets_follow_the_declaration(extended_i18n: I18n) ->
     embed = step_embed("digest_hour", CONFIGURED, extended_i18n, "en").to_dict()
     assert embed["description"] == "digest_hour help en"
     assert embed["fields"][0]["value"] == "17:00"
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_every_choice_of_a_subset_setting_has_a_name(locale: str) -> None:
+    """Themes are named by theme.<x>.name, the digest's sections by their own keys; each exists in both catalogues."""
+    catalogue = load_catalogue(LOCALES_DIR / locale)
+    subsets = [spec for spec in GuildSettings.schema() if spec.kind is Kind.THEMES]
+    assert {spec.name for spec in subsets} == {"themes", "digest_sections"}
+    for spec in subsets:
+        missing = [spec.choice_key(choice) for choice in spec.choices if spec.choice_key(choice) not in catalogue]
+        assert missing == [], spec.name
+    sections = GuildSettings.schema().by_name("digest_sections")
+    assert sections is not None and sections.choice_key("open") == "setting.digest_sections.choice.open"

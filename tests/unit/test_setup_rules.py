@@ -35,6 +35,8 @@ CONFIGURED = GuildSettings(
     digest_channel_id=21,
     themes=("skills", "strategy"),
     introductions_channel_id=22,
+    digest_language="nl",
+    digest_sections=("resources", "open"),
 )
 
 
@@ -92,6 +94,10 @@ def test_export_import_round_trip(fmt: str) -> None:
         "checkin_days": 14,
         "routing_hours": 12,
         "weekly_ask_cap": 2,
+        "digest_weekday": 0,
+        "digest_hour": 9,
+        "digest_language": "nl",
+        "digest_sections": ("resources", "open"),
     }
 
 
