@@ -27,6 +27,7 @@ from bot import __version__
 from bot.app import build_intents, required_permissions
 from bot.cli_check import add_check_command
 from bot.cli_content import add_content_commands
+from bot.cli_digest import add_digest_commands
 from bot.config import DEFAULT_ENV_FILE, Settings
 from bot.db.database import Database
 from bot.db.inspect import database_problem
@@ -343,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.set_defaults(handler=cmd_sync)
 
     add_content_commands(sub)
+    add_digest_commands(sub)
 
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
