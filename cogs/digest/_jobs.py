@@ -1,0 +1,256 @@
+"""The digest's jobs that need Discord: the channel post and the fan-out of personal digests by DM.
+
+Both are claimed in the database before anything is sent, and every message carries a nonce (discord.py then
+sends ``enforce_nonce``): a retry after a crash sends the same nonce again and Discord answers with the message
+it already has, so nobody gets anything twice. A failure of one recipient, or of the channel, is recorded and
+never stops the rest; the moderators' channel hears once per run, with counts, when something failed.
+
+The fan-out is paced by a token bucket (:mod:`bot.pacing`) shared by all its requests (opening DM channels and
+sending), so it stays under Discord's global limit; 429s that still come are handled by discord.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
+
+import aiohttp
+import discord
+
+from bot.domain.digest.models import FANOUT_JOB, POST_JOB
+from bot.domain.jobs import RetryLater
+from bot.pacing import Pacer
+from bot.render.digest import digest_messages
+from cogs.digest._items import unsubscribe_view
+
+if TYPE_CHECKING:
+    from bot.app import SteunpuntBot
+    from bot.domain.digest.models import Delivery, RunReport
+    from bot.domain.jobs import Job
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+BATCH: Final = 50
+"""Deliveries claimed at a time (small enough that a crash leaves little to take over)."""
+CONCURRENCY: Final = 8
+"""Deliveries sent at the same time within a batch; the pacer, not this, sets the rate."""
+RETRY_RELEASED: Final = timedelta(minutes=5)
+"""When only deliveries that failed in passing are left, the fan-out job tries again this much later."""
+TAKEOVER_MARGIN: Final = timedelta(seconds=5)
+"""Waiting for another worker's claims: look again this long after they run out."""
+UNKNOWN_USER, UNKNOWN_CHANNEL, CANNOT_DM = 10013, 10003, 50007
+_PASSING = (discord.DiscordServerError, asyncio.TimeoutError, aiohttp.ClientError, OSError)
+"""Failures that may go away: the delivery is given back and sent later."""
+
+
+class NothingToSend(Exception):
+    """A personal digest renders to nothing (its items are gone): recorded as failed, nothing is sent."""
+
+
+class DigestJobs:
+    """Handlers of ``digest.post`` and ``digest.fanout`` on the given services (another process's, in a test)."""
+
+    def __init__(self, bot: SteunpuntBot, services: Services | None = None, pacer: Pacer | None = None) -> None:
+        self.bot = bot
+        self.services = services or bot.services
+        self.pacer = pacer or Pacer()
+        """Shared by every fan-out of this process; tests may swap it for a faster one."""
+
+    def register(self) -> None:
+        """Register both handlers with the services' job runner."""
+        runner = self.services.job_runner
+        runner.register(POST_JOB, self.post, lease=timedelta(minutes=2))
+        runner.register(FANOUT_JOB, self.fanout, lease=timedelta(minutes=5))
+
+    async def _server_name(self, guild_id: int) -> str:
+        guild = self.bot.get_guild(guild_id)
+        return guild.name if guild is not None else str(guild_id)
+
+    # --- the channel post -------------------------------------------------------------------------------------
+
+    async def post(self, job: Job) -> None:
+        """Post the run's channel digest once; a deleted channel or a missing permission is recorded, not retried.
+
+        A passing failure (5xx, time-out) raises, so the job is retried and re-sends with the same nonces.
+        """
+        digest = self.services.digest
+        run = await digest.due_post(job)
+        if run is None or not await digest.claim_post(run):
+            return
+        if run.channel_id is None:
+            await digest.post_failed(run, "no channel")
+            return
+        server = await self._server_name(run.guild_id)
+        messages = digest_messages(
+            run.content, i18n=self.bot.i18n, guild_name=server, guild_id=run.guild_id, personal=False
+        )
+        channel = self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
+        ids: list[int] = []
+        try:
+            for part, message in enumerate(messages):
+                sent = await channel.send(
+                    embeds=message.embeds, nonce=run.nonce(part), allowed_mentions=message.allowed_mentions
+                )
+                ids.append(sent.id)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            log.warning("Server %s: the digest could not be posted (%s %s)", run.guild_id, exc.status, exc.code)
+            await digest.post_failed(run, _reason(exc))
+        else:
+            await digest.posted(run, ids)
+        await self._report(await digest.finish_run(run.id))
+
+    # --- the fan-out ------------------------------------------------------------------------------------------
+
+    async def fanout(self, job: Job) -> None:
+        """Send the run's personal digests batch by batch until none is left, then report failures once.
+
+        Claims are in the database: a crash leaves claimed deliveries that a retry takes over once their claim
+        ran out, re-sending with the same nonce; a clean shutdown gives its unfinished claims back at once.
+        Deliveries given back after a passing failure are tried again in a later batch; when nothing else is
+        left, the job tries again later.
+        """
+        run_id = int(job.payload["run_id"])
+        digest = self.services.digest
+        worker = self.services.job_runner.worker_id
+        released: set[int] = set()
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        while batch := await digest.claim_deliveries(run_id, worker, BATCH):
+            if all(delivery.id in released for delivery in batch):  # only passing failures left
+                await self._give_back(batch)
+                raise RetryLater(RETRY_RELEASED, "digest deliveries failed in passing")
+            unfinished = {delivery.id: delivery for delivery in batch}
+
+            async def one(delivery: Delivery, unfinished: dict[int, Delivery]) -> None:
+                async with limit:
+                    if not await self._deliver(delivery):
+                        released.add(delivery.id)
+                unfinished.pop(delivery.id, None)
+
+            try:
+                await asyncio.gather(*(one(delivery, unfinished) for delivery in batch))
+            except asyncio.CancelledError:  # shutting down: whoever runs the job next sends these at once
+                await self._give_back(list(unfinished.values()))
+                raise
+        report = await digest.finish_run(run_id)
+        if report is not None:
+            await self._report(report)
+            return
+        held = await digest.held_for(run_id)
+        if held is not None:
+            # Another worker holds deliveries of this run (still sending, or stopped while it was): look again
+            # once its claims ran out; whoever finishes the last one reports.
+            raise RetryLater(held + TAKEOVER_MARGIN, "digest deliveries held by another worker")
+
+    async def _give_back(self, deliveries: list[Delivery]) -> None:
+        """Release claims this fan-out will not finish (best effort: their claims run out anyway)."""
+        for delivery in deliveries:
+            try:
+                await self.services.digest.release(delivery)
+            except Exception:
+                log.exception("Could not give back digest delivery %s; it is taken over later", delivery.id)
+
+    async def _deliver(self, delivery: Delivery) -> bool:
+        """Send one personal digest; False when it was given back after a passing failure."""
+        digest = self.services.digest
+        try:
+            channel_id, message_id = await self._send(delivery)
+        except NothingToSend:
+            await digest.delivery_failed(delivery, "nothing left to send")
+            return True
+        except discord.HTTPException as exc:
+            if isinstance(exc, discord.DiscordServerError):
+                log.info("Digest DM %s failed in passing (%s); it is sent later", delivery.id, exc.status)
+                await digest.release(delivery)
+                return False
+            if exc.code == CANNOT_DM:
+                await digest.unreachable(delivery)
+            else:
+                log.info("Digest DM %s failed for good (%s %s)", delivery.id, exc.status, exc.code)
+                await digest.delivery_failed(delivery, _reason(exc))
+            return True
+        except _PASSING as exc:
+            log.info("Digest DM %s failed in passing (%s); it is sent later", delivery.id, type(exc).__name__)
+            await digest.release(delivery)
+            return False
+        await digest.delivered(delivery, message_id, channel_id)
+        return True
+
+    async def _send(self, delivery: Delivery) -> tuple[int, int]:
+        """Send a personal digest; returns the DM channel used and the first message's id.
+
+        A remembered DM channel that Discord no longer knows is opened afresh, once.
+        """
+        content = await self.services.digest.delivery_content(delivery)
+        server = await self._server_name(delivery.guild_id)
+        messages = digest_messages(
+            content, i18n=self.bot.i18n, guild_name=server, guild_id=delivery.guild_id, personal=True
+        )
+        if not messages:  # every item of an older run it gathered was deleted meanwhile
+            raise NothingToSend
+        view = unsubscribe_view(self.bot, delivery.guild_id, delivery.user_id, content.locale)
+        channel_id = delivery.dm_channel_id
+        fresh = channel_id is None
+        while True:
+            if channel_id is None:
+                channel_id = await self._open_dm(delivery.user_id)
+            channel = self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+            try:
+                first: int | None = None
+                for part, message in enumerate(messages):
+                    await self.pacer.acquire()
+                    sent = await channel.send(
+                        embeds=message.embeds,
+                        view=view if part == len(messages) - 1 else discord.utils.MISSING,
+                        nonce=delivery.nonce if part == 0 else f"{delivery.nonce}.{part}",
+                        allowed_mentions=message.allowed_mentions,
+                    )
+                    first = sent.id if first is None else first
+                assert first is not None
+                return channel_id, first
+            except discord.NotFound as exc:
+                if exc.code != UNKNOWN_CHANNEL or fresh:
+                    raise
+                fresh, channel_id = True, None  # the remembered DM channel is gone: open a new one, once
+
+    async def _open_dm(self, user_id: int) -> int:
+        """Open (or find) the DM channel with a member: one paced request."""
+        await self.pacer.acquire()
+        data = await self.bot.http.start_private_message(user_id)
+        return int(data["id"])
+
+    # --- the moderators' report -------------------------------------------------------------------------------
+
+    async def _report(self, report: RunReport | None) -> None:
+        """Tell the moderators' channel once per run, with counts, if something failed (the report was claimed)."""
+        if report is None or not report.has_failures:
+            return
+        settings = await self.services.guild_settings.get(report.guild_id)
+        if settings.moderator_channel_id is None:
+            log.warning("Server %s: digest %s had failures and no moderators' channel", report.guild_id, report.period)
+            return
+        locale = settings.locale or self.bot.settings.default_locale
+        t = self.bot.i18n.t
+        lines = [
+            t("digest.report.title", locale, period=report.period),
+            t("digest.report.counts", locale, sent=report.sent, unreachable=report.unreachable, failed=report.failed),
+        ]
+        if report.channel_error is not None:
+            lines.append(t("digest.report.channel_failed", locale, reason=report.channel_error))
+        elif report.channel_posted:
+            lines.append(t("digest.report.channel_ok", locale))
+        channel = self.bot.get_partial_messageable(settings.moderator_channel_id, guild_id=report.guild_id)
+        try:
+            await channel.send(
+                "\n".join(lines)[:2000], nonce=f"dr{report.run_id}", allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException as exc:
+            log.warning("Server %s: could not post the digest report (%s)", report.guild_id, exc.status)
+
+
+def _reason(exc: discord.HTTPException) -> str:
+    """A short, stable reason for the records (no message text)."""
+    return f"{exc.status} {exc.code}"
