@@ -33,6 +33,7 @@ def _line_wording(i18n: I18n, locale: str) -> LineWording:
     return LineWording(
         title=t(f"{key}.title", locale),
         year=t(f"{key}.year", locale),
+        year_marked=t(f"{key}.year_marked", locale),
         creator=t(f"{key}.creator", locale),
         source=t(f"{key}.source", locale),
         licensed=t(f"{key}.licensed", locale),

@@ -253,7 +253,7 @@ async def test_a_moderator_removes_with_an_audit_entry_and_the_owner_is_told(ser
     assert (removed.status, removed.removed_by, removed.reason) == ("removed", MOD, "Reclame, geen samenwerking")
     [entry] = (await services.audit.recent(GUILD, 0)).items
     assert (entry.actor_id, entry.action, entry.target_id) == (MOD, "collab.remove", str(proposal.id))
-    assert entry.reason == "Reclame, geen samenwerking" and entry.before == {"title": proposal.title, "status": "open"}
+    assert entry.reason == "Reclame, geen samenwerking" and entry.before == {"id": proposal.id, "status": "open"}
     [notice] = await services.members.take_notices(GUILD, ANNA)
     assert notice.key == "collab.notice.removed" and notice.params["reason"] == "Reclame, geen samenwerking"
     assert (await services.collab.open_page(GUILD, None, 0)).total == 0
@@ -261,6 +261,63 @@ async def test_a_moderator_removes_with_an_audit_entry_and_the_owner_is_told(ser
         await services.collab.board(GUILD, proposal.id, BEN)
     assert (await services.collab.board(GUILD, proposal.id, ANNA)).proposal.status == "removed"
     assert await services.jobs.find_active(expire_key(proposal.id, DEADLINE_AT)) is None
+
+
+async def test_a_moderator_removes_a_closed_or_expired_proposal_that_is_still_shown(
+    services: Services, clock: FixedClock
+) -> None:
+    """/collab show still shows closed and expired proposals, so a moderator can remove them too: the audit entry
+    keeps the previous status, others can no longer open it, when it ended stays; removing twice is refused."""
+    closed = await services.collab.propose(GUILD, ANNA, draft(title="Scheldwoorden"))
+    ended = await services.collab.close(GUILD, ANNA, closed.id, "other", "Klaar")
+    lapsing = await services.collab.propose(GUILD, BEN, draft(title="Verlopen"))
+    clock.advance(datetime(2026, 12, 1, 23, 0, tzinfo=UTC) - clock.now())
+    await services.job_runner.run_due()
+    assert (await services.collab.board(GUILD, lapsing.id, CAS)).proposal.status == "expired"
+    for proposal, previous in ((closed, "closed"), (lapsing, "expired")):
+        assert (await services.collab.board(GUILD, proposal.id, CAS)).proposal.title == proposal.title
+        removed = await services.collab.remove(GUILD, MOD, proposal.id, "Misbruik")
+        assert (removed.status, removed.removed_by, removed.reason) == ("removed", MOD, "Misbruik")
+        with pytest.raises(NotFound):
+            await services.collab.board(GUILD, proposal.id, CAS)
+        entry = (await services.audit.recent(GUILD, 0)).items[0]
+        assert (entry.action, entry.target_id) == ("collab.remove", str(proposal.id))
+        assert entry.before == {"id": proposal.id, "status": previous} and entry.after == {"status": "removed"}
+    kept = await services.collab.get(GUILD, closed.id)
+    assert (kept.outcome, kept.outcome_note) == (None, None)  # a removed proposal has no outcome (and no note)
+    assert kept.closed_at == ended.closed_at and kept.closed_at != kept.updated_at  # when it ended stays
+    with pytest.raises(Conflict) as caught:
+        await services.collab.remove(GUILD, MOD, closed.id, "Nog eens")
+    assert caught.value.key == "collab.not_open.removed"
+    assert (await services.audit.recent(GUILD, 0)).total == 2
+
+
+async def test_past_its_deadline_a_proposal_is_no_longer_listed_or_joinable_before_its_job_runs(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """The bot was down at the deadline (the expiry job has not run): still 'open' in the table, but the list,
+    autocomplete, join and the digest source treat it as ended; a minute earlier it was all still possible."""
+    since = clock.now()
+    proposal = await services.collab.propose(GUILD, ANNA, draft())
+    window_end = since + timedelta(hours=1)
+    clock.advance(datetime(2026, 12, 1, 22, 59, tzinfo=UTC) - clock.now())
+    assert (await services.collab.open_page(GUILD, None, 0)).total == 1
+    assert [p.id for p in await services.collab.lookup(GUILD, "", owner_id=BEN)] == [proposal.id]
+    assert [i.key for i in await services.collab.digest_items(GUILD, since, window_end, 5)] == [f"collab:{proposal.id}"]
+    await services.collab.join(GUILD, BEN, proposal.id)
+    clock.advance(timedelta(minutes=1))  # the deadline moment; no run_due: the job is late
+    assert (await services.collab.get(GUILD, proposal.id)).status == "open"
+    page = await services.collab.open_page(GUILD, None, 0)
+    assert (page.total, page.items) == (0, [])
+    assert (await services.collab.open_page(GUILD, "collaboration", 0)).total == 0
+    assert await services.collab.lookup(GUILD, "", owner_id=BEN) == []
+    assert [p.id for p in await services.collab.lookup(GUILD, "", owner_id=ANNA)] == [proposal.id]  # her own
+    with pytest.raises(Conflict) as caught:
+        await services.collab.join(GUILD, CAS, proposal.id)
+    assert caught.value.key == "collab.not_open.expired"
+    assert await services.collab.digest_items(GUILD, since, window_end, 5) == []  # a late digest skips it
+    assert await services.collab.live_keys(GUILD, [f"collab:{proposal.id}"]) == set()
+    assert await count(db, "SELECT count(*) FROM collab_partners") == 1  # only Ben's, from before the deadline
 
 
 async def test_the_expiry_job_closes_it_at_the_deadline_not_before(services: Services, clock: FixedClock) -> None:

@@ -79,3 +79,19 @@ async def test_forget_in_one_server_keeps_another_servers_proposals(services: Se
     await services.privacy.forget(GUILD, CAROL)
     assert (await services.collab.get(OTHER, elsewhere.id)).owner_id == CAROL
     assert (await services.collab.open_page(GUILD, None, 0)).total == 0
+
+
+async def test_after_a_removal_and_forgetting_the_owner_the_audit_log_keeps_neither_her_title_nor_her_id(
+    services: Services, db: Database
+) -> None:
+    """The removal's audit entry stays (who removed what, and why) but holds no member-written text of hers."""
+    proposal = await services.collab.propose(GUILD, CAROL, draft("Carols privéplan"))
+    await services.collab.remove(GUILD, MOD, proposal.id, "Spam")
+    await services.privacy.forget(GUILD, CAROL)
+    assert await db.fetch_value("SELECT count(*) FROM collab_proposals") == 0
+    row = await db.fetch_one("SELECT * FROM audit_log WHERE action = 'collab.remove'")
+    assert row is not None and row["actor_id"] == MOD and row["reason"] == "Spam"
+    stored = " ".join(str(value) for value in tuple(row))
+    assert "privéplan" not in stored and str(CAROL) not in stored
+    assert json.loads(row["before"]) == {"id": proposal.id, "status": "open"}
+    assert await _find_everywhere(db, CAROL) == []

@@ -17,7 +17,7 @@ from bot.services import Services, build_services
 from tests.domain.faults import fault_after_every_step
 
 GUILD, OTHER = 10, 20
-ALICE, BOB, CAROL = 1001, 1002, 1003
+ALICE, BOB, CAROL, DAVE, ERIN = 1001, 1002, 1003, 1004, 1005
 INSTRUMENT = Instrument.load()
 
 
@@ -138,20 +138,28 @@ async def test_every_dimension_finds_resources_in_the_starter_library(services: 
     assert await services.scan.resources_for(OTHER, "strategy-leadership") == []  # an empty library: nothing
 
 
-async def test_an_organisation_picture_needs_two_members_and_uses_each_ones_latest_scan(services: Services) -> None:
-    """Alone, Alice sees no organisation picture; with Carol (same name, other spelling) it averages both."""
-    for member in (ALICE, CAROL):
+async def test_an_organisation_picture_needs_three_other_members_and_leaves_the_viewer_out(
+    services: Services,
+) -> None:
+    """With two others (same name, other spellings) Alice sees no picture, so nobody can work out one colleague's
+    scores from the average and their own; with three others it averages theirs (each one's latest), not hers."""
+    for member in (ALICE, CAROL, DAVE, ERIN):
         await services.skills.profiles.update(GUILD, member, ProfileChanges(organisation="Archief Émmen"))
     await services.skills.profiles.update(GUILD, BOB, ProfileChanges(organisation="Ander Museum"))
     await _complete(services, ALICE, _all(1))
-    await _complete(services, BOB, _all(5))
-    assert (await services.scan.report(GUILD, ALICE)).organisation is None
+    await _complete(services, BOB, _all(5))  # another organisation: never counted
     await services.skills.profiles.update(GUILD, CAROL, ProfileChanges(organisation="archief  emmen"))
     await _complete(services, CAROL, _all(2))
     await _complete(services, CAROL, _all(4))  # only Carol's latest scan counts
+    await _complete(services, DAVE, _all(3))
+    assert (await services.scan.report(GUILD, ALICE)).organisation is None  # two others: not shown
+    assert (await services.scan.report(GUILD, DAVE)).organisation is None
+    await _complete(services, ERIN, _all(5))
     picture = (await services.scan.report(GUILD, ALICE)).organisation
-    assert picture is not None and picture.members == 2 and picture.organisation == "Archief Émmen"
-    assert set(picture.means.values()) == {2.5}
+    assert picture is not None and picture.members == 3 and picture.organisation == "Archief Émmen"
+    assert set(picture.means.values()) == {4.0}  # Carol 4, Dave 3, Erin 5; Alice's own 1 left out
+    carols = (await services.scan.report(GUILD, CAROL)).organisation
+    assert carols is not None and carols.members == 3 and set(carols.means.values()) == {3.0}  # Alice, Dave, Erin
 
 
 async def test_asking_for_help_stores_a_need_and_finds_visible_offers(services: Services) -> None:

@@ -11,7 +11,7 @@ from bot.services import Services
 from tests.domain.test_privacy import _find_everywhere
 
 GUILD, OTHER = 10, 20
-BOB = 2
+BOB, DAVE, ERIN = 2, 3, 4
 CAROL = 412345678901234567
 """A realistic snowflake, so a scan for it cannot match small numbers by chance."""
 INSTRUMENT = Instrument.load()
@@ -41,19 +41,21 @@ async def test_after_forget_carols_id_is_nowhere_and_her_organisation_picture_sh
     services: Services, db: Database
 ) -> None:
     """Forget deletes her scans (open and completed); Bob's organisation picture no longer counts her."""
-    for member in (CAROL, BOB):
+    for member in (CAROL, BOB, DAVE, ERIN):
         await services.skills.profiles.update(GUILD, member, ProfileChanges(organisation="Samen Archief"))
     await _scan(services, GUILD, CAROL, 5)
     await _scan(services, GUILD, CAROL, 3, answered=2)
     await _scan(services, GUILD, BOB, 1)
+    await _scan(services, GUILD, DAVE, 2)
+    await _scan(services, GUILD, ERIN, 2)
     picture = (await services.scan.report(GUILD, BOB)).organisation
-    assert picture is not None and picture.members == 2
+    assert picture is not None and picture.members == 3
     assert await _find_everywhere(db, CAROL)
     await services.privacy.forget(GUILD, CAROL)
     await services.job_runner.run_due()
     assert await _find_everywhere(db, CAROL) == []
     assert json.loads(await services.privacy.export(GUILD, CAROL))["data"]["maturity_scans"] == []
-    assert (await services.scan.report(GUILD, BOB)).organisation is None  # one member left: no picture
+    assert (await services.scan.report(GUILD, BOB)).organisation is None  # two others left: no picture
     assert await db.fetch_value("SELECT count(*) FROM maturity_scans WHERE user_id = ?", (BOB,)) == 1
 
 

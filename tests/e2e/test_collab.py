@@ -175,6 +175,10 @@ async def test_the_owner_closes_and_a_moderator_removes_with_an_audit_entry(steu
     assert "Nog geen open voorstellen" in later.message.embed_text
     told = await later.wait_followup()
     assert "Reden: Geen samenwerking" in told.content
+    again = await fake.slash("collab remove", user=fake.moderator, proposal="1", reason="Misbruik")
+    assert again.ephemeral and "Voorstel #1 **Samen een IIIF-viewer** is verwijderd" in again.content  # closed
+    gone = await fake.slash("collab show", user=fake.bob, proposal="1")
+    assert "That proposal does not exist (any more)" in gone.content
 
 
 async def test_a_new_proposal_appears_in_the_next_digest(steunpunt: Env, clock: FixedClock) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.licences import LicenceCatalogue, make_attribution
+from bot.domain.licences import LicenceCatalogue, LineWording, make_attribution
 from bot.errors import Invalid
 from bot.i18n import I18n
 from bot.render.licences import attribution_line
@@ -75,6 +75,34 @@ def test_cc0_is_marked_and_optional_parts_are_left_out() -> None:
     assert attribution_line(work, I18N, "en") == (
         "“Kaart van Delft” by Archief Delft is marked CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/)"
     )
+
+
+@pytest.mark.parametrize("tool_id", ["pdm-1.0", "cc0-1.0"])
+def test_a_public_domain_work_gets_its_year_without_a_copyright_sign(tool_id: str) -> None:
+    """PDM and CC0 are no licences: "© 1890" would claim a copyright the work is free of, so the year stands alone,
+    in Dutch and in English; a licensed work keeps its ©."""
+    tool = CATALOGUE.tool(tool_id)
+    assert tool is not None and not tool.is_licence
+    work = make_attribution(tool, title="Zonnebloemen", creator="Vincent van Gogh", year="1890")
+    english, dutch = attribution_line(work, I18N, "en"), attribution_line(work, I18N, "nl")
+    assert english == f"“Zonnebloemen” (1890) by Vincent van Gogh is marked {tool.short} ({tool.deed('en')})"
+    assert dutch == f"“Zonnebloemen” (1890) door Vincent van Gogh is gemarkeerd met {tool.short} ({tool.deed('nl')})"
+    assert "©" not in english + dutch
+    for locale in ("nl", "en"):  # the catalogue's wording, as the renderer reads it, says the same
+        catalogue = I18N.catalogue(locale)
+        assert "©" not in catalogue["licences.attribution.line.year_marked"]
+        assert "{year}" in catalogue["licences.attribution.line.year_marked"]
+        wording = LineWording(
+            **{
+                field: catalogue[f"licences.attribution.line.{field}"]
+                for field in ("title", "year", "creator", "source", "licensed", "marked", "year_marked")
+            }
+        )
+        assert work.line(wording, locale) == (english if locale == "en" else dutch)
+    licensed = CATALOGUE.tool("cc-by-4.0")
+    assert licensed is not None
+    by = make_attribution(licensed, title="Zonnebloemen", creator="Vincent van Gogh", year="1890")
+    assert "“Zonnebloemen” © 1890 by" in attribution_line(by, I18N, "en")
 
 
 def test_member_words_are_escaped_against_markdown_and_mentions() -> None:

@@ -56,7 +56,7 @@ def reports(draw: st.DrawFn) -> Report:
     picture = draw(
         st.one_of(
             st.none(),
-            st.builds(OrganisationPicture, organisation=member_text, members=st.integers(2, 10**6), means=mean_maps),
+            st.builds(OrganisationPicture, organisation=member_text, members=st.integers(3, 10**6), means=mean_maps),
         )
     )
     changes = {s.dimension: round(s.mean - (previous.means or {})[s.dimension], 2) for s in scores} if previous else {}
@@ -110,3 +110,24 @@ def test_scores_and_changes_are_written_in_the_readers_notation() -> None:
     assert scan_score(2.67, "nl") == "2,7" and scan_score(2.67, "en") == "2.7"
     assert scan_change(0.67, I18N, "nl") == "▲ 0,7" and scan_change(-1.0, I18N, "en") == "▼ 1.0"
     assert scan_change(0.04, I18N, "en") == "= no change"
+
+
+def test_the_organisation_average_is_labelled_as_that_of_the_other_members() -> None:
+    """The picture never counts the reader: its heading says whose average it is and how many they are."""
+    scores = from_means(INSTRUMENT, {d.id: 3.0 for d in INSTRUMENT.dimensions})
+    picture = OrganisationPicture("Archief Emmen", 3, {d.id: 4.0 for d in INSTRUMENT.dimensions})
+    report = Report(
+        _scan({d.id: 3.0 for d in INSTRUMENT.dimensions}, "Archief Emmen", "2026-11-23T09:00:00+00:00"),
+        scores,
+        None,
+        {},
+        weakest(scores),
+        {},
+        picture,
+    )
+    names = {
+        locale: [f.name for f in scan_results_embed(report, INSTRUMENT, I18N, locale, chart=False).fields]
+        for locale in ("nl", "en")
+    }
+    assert "Other members of your organisation Archief Emmen (3): their average" in names["en"]
+    assert "Andere leden van je organisatie Archief Emmen (3): hun gemiddelde" in names["nl"]

@@ -40,42 +40,53 @@ _CLOSE = """
         version = version + 1, updated_at = :now, closed_at = :now
     WHERE guild_id = :guild_id AND id = :id AND status = 'open'"""
 
-# open proposals (of one theme, if given), nearest deadline first
+# a moderator's removal from any status but removed: when a closed or expired one ended is kept; a closed one's
+# outcome and note go (only a closed proposal has an outcome; the audit entry keeps the previous status)
+_REMOVE = """
+    UPDATE collab_proposals
+    SET status = 'removed', removed_by = :removed_by, reason = :reason, outcome = NULL, outcome_note = NULL,
+        version = version + 1, updated_at = :now, closed_at = coalesce(closed_at, :now)
+    WHERE guild_id = :guild_id AND id = :id AND status = :previous AND status <> 'removed'"""
+
+# open proposals (of one theme, if given) whose deadline has not passed, nearest deadline first; one past its
+# deadline is no longer shown even before its expiry job ran (the bot was down, or the job is late)
 _THEME_FILTER = """
-    guild_id = :guild_id AND status = 'open'
+    guild_id = :guild_id AND status = 'open' AND deadline_at > :now
     AND (:theme IS NULL OR EXISTS (SELECT 1 FROM json_each(collab_proposals.themes) WHERE value = :theme))"""
 
 _OPEN_PAGE = _SELECT + " WHERE" + _THEME_FILTER + " ORDER BY deadline_at, id LIMIT :limit OFFSET :offset"
 
 _OPEN_COUNT = """
     SELECT count(*) FROM collab_proposals
-    WHERE guild_id = :guild_id AND status = 'open'
+    WHERE guild_id = :guild_id AND status = 'open' AND deadline_at > :now
     AND (:theme IS NULL OR EXISTS (SELECT 1 FROM json_each(collab_proposals.themes) WHERE value = :theme))"""
 
-# autocomplete: open proposals (and, with :owner_id, that member's own of any status), by number or title
+# autocomplete: open proposals before their deadline (and, with :owner_id, that member's own of any status), by
+# number or title
 _LOOKUP = (
     _SELECT
     + """
     WHERE guild_id = :guild_id
-      AND (status = 'open' OR owner_id = :owner_id)
+      AND ((status = 'open' AND deadline_at > :now) OR owner_id = :owner_id)
       AND (:text = '' OR CAST(id AS TEXT) = :text OR instr(lower(title), lower(:text)) > 0)
     ORDER BY status = 'open' DESC, deadline_at, id
     LIMIT :limit"""
 )
 
-# new in the digest's window, and still open when the window ends
+# new in the digest's window, and still open when the window ends and now (a late digest skips what passed)
 _NEW_OPEN = (
     _SELECT
     + """
     WHERE guild_id = :guild_id AND status = 'open'
-      AND created_at >= :since AND created_at < :until AND deadline_at > :until
+      AND created_at >= :since AND created_at < :until AND deadline_at > :until AND deadline_at > :now
     ORDER BY deadline_at, id
     LIMIT :limit"""
 )
 
 _OPEN_IDS = """
     SELECT id FROM collab_proposals
-    WHERE guild_id = :guild_id AND status = 'open' AND id IN (SELECT value FROM json_each(:ids))"""
+    WHERE guild_id = :guild_id AND status = 'open' AND deadline_at > :now
+      AND id IN (SELECT value FROM json_each(:ids))"""
 
 _PARTNER_COLUMNS = " id, guild_id, proposal_id, member_id, status, told, created_at, answered_at"
 
@@ -186,29 +197,64 @@ class CollabRepo:
         }
         return await tx.execute_rowcount(_CLOSE, params) == 1
 
-    async def open_page(self, guild_id: int, theme: str | None, offset: int, limit: int) -> tuple[list[Proposal], int]:
-        """One page of open proposals (of one theme), nearest deadline first; plus the total (one snapshot)."""
-        params = {"guild_id": guild_id, "theme": theme, "offset": offset, "limit": limit}
+    async def remove(
+        self,
+        tx: Transaction,
+        guild_id: int,
+        proposal_id: int,
+        previous: str,
+        now: datetime,
+        *,
+        removed_by: int,
+        reason: str,
+    ) -> bool:
+        """A moderator's removal of a proposal that still has status ``previous`` (anything but removed).
+
+        One that ended keeps the moment it ended (a closed one loses its outcome); False if its status changed.
+        """
+        params = {
+            "guild_id": guild_id,
+            "id": proposal_id,
+            "previous": previous,
+            "removed_by": removed_by,
+            "reason": reason,
+            "now": to_iso(now),
+        }
+        return await tx.execute_rowcount(_REMOVE, params) == 1
+
+    async def open_page(
+        self, guild_id: int, theme: str | None, offset: int, limit: int, now: datetime
+    ) -> tuple[list[Proposal], int]:
+        """One page of open proposals (of one theme) before their deadline, nearest first; plus the total."""
+        params = {"guild_id": guild_id, "theme": theme, "offset": offset, "limit": limit, "now": to_iso(now)}
         async with self._db.snapshot() as read:
             rows = await read.fetch_all(_OPEN_PAGE, params)
             total = int(await read.fetch_value(_OPEN_COUNT, params) or 0)
         return [_to_proposal(r) for r in rows], total
 
-    async def lookup(self, guild_id: int, text: str, owner_id: int | None, limit: int) -> list[Proposal]:
-        """Open proposals (and the owner's own) whose number is ``text`` or whose title contains it."""
-        params = {"guild_id": guild_id, "text": text, "owner_id": owner_id, "limit": limit}
+    async def lookup(self, guild_id: int, text: str, owner_id: int | None, limit: int, now: datetime) -> list[Proposal]:
+        """Open proposals before their deadline (and the owner's own) whose number is ``text`` or title contains it."""
+        params = {"guild_id": guild_id, "text": text, "owner_id": owner_id, "limit": limit, "now": to_iso(now)}
         return [_to_proposal(r) for r in await self._db.fetch_all(_LOOKUP, params)]
 
-    async def new_open(self, guild_id: int, since: datetime, until: datetime, limit: int) -> list[Proposal]:
-        """Proposals made in ``[since, until)`` that are still open after ``until``, nearest deadline first."""
-        params = {"guild_id": guild_id, "since": to_iso(since), "until": to_iso(until), "limit": limit}
+    async def new_open(
+        self, guild_id: int, since: datetime, until: datetime, limit: int, now: datetime
+    ) -> list[Proposal]:
+        """Proposals made in ``[since, until)`` still open after ``until`` and ``now``, nearest deadline first."""
+        params = {
+            "guild_id": guild_id,
+            "since": to_iso(since),
+            "until": to_iso(until),
+            "limit": limit,
+            "now": to_iso(now),
+        }
         return [_to_proposal(r) for r in await self._db.fetch_all(_NEW_OPEN, params)]
 
-    async def open_among(self, guild_id: int, ids: Collection[int]) -> set[int]:
-        """Which of these proposals are still open."""
+    async def open_among(self, guild_id: int, ids: Collection[int], now: datetime) -> set[int]:
+        """Which of these proposals are still open, their deadline not passed at ``now``."""
         if not ids:
             return set()
-        params = {"guild_id": guild_id, "ids": json.dumps(sorted(set(ids)))}
+        params = {"guild_id": guild_id, "ids": json.dumps(sorted(set(ids))), "now": to_iso(now)}
         rows = await self._db.fetch_all(_OPEN_IDS, params)
         return {int(r["id"]) for r in rows}
 

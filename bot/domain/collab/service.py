@@ -181,27 +181,37 @@ class CollabService:
         return Board(proposal, accepted, pending)
 
     async def open_page(self, guild_id: int, theme: str | None, page: int, per_page: int = PER_PAGE) -> Page[Proposal]:
-        """One page of open proposals (of ``theme`` if given), nearest deadline first."""
-        items, total = await self._repo.open_page(guild_id, theme, max(page, 0) * per_page, per_page)
+        """One page of open proposals (of ``theme`` if given) whose deadline has not passed, nearest first.
+
+        One past its deadline is left out even while its expiry job has not run yet (the bot was down).
+        """
+        now = self._clock.now()
+        items, total = await self._repo.open_page(guild_id, theme, max(page, 0) * per_page, per_page, now)
         return Page(items, page, max(1, math.ceil(total / per_page)), total)
 
     async def lookup(self, guild_id: int, text: str, owner_id: int | None = None, limit: int = 25) -> list[Proposal]:
-        """For autocomplete: open proposals (and ``owner_id``'s own) by number or words of the title."""
+        """For autocomplete: open proposals before their deadline (and ``owner_id``'s own) by number or title words."""
         wanted = " ".join(text.strip().lstrip("#").split())[:100]
-        return await self._repo.lookup(guild_id, wanted, owner_id, limit)
+        return await self._repo.lookup(guild_id, wanted, owner_id, limit, self._clock.now())
 
     # --- joining ---------------------------------------------------------------------------------------------
 
     async def join(self, guild_id: int, member_id: int, proposal_id: int) -> Partner:
-        """Ask to join an open proposal; its owner is told by a job (a DM with buttons, or a notice)."""
+        """Ask to join an open proposal before its deadline; its owner is told by a job (a DM with buttons or a notice).
+
+        A proposal past its deadline is refused as expired, also while its expiry job has not run yet.
+        """
+        now = self._clock.now()
         async with self._uow.transaction() as tx:
             proposal = await self._repo.get(guild_id, proposal_id, tx)
             if proposal is None or proposal.status == "removed":
                 raise NotFound("collab.not_found")
             _still_open(proposal)
+            if from_iso(proposal.deadline_at) <= now:
+                raise Conflict("collab.not_open.expired", id=proposal.id)
             if proposal.owner_id == member_id:
                 raise Invalid("collab.join.own")
-            partner_id = await self._repo.join(tx, guild_id, proposal_id, member_id, self._clock.now())
+            partner_id = await self._repo.join(tx, guild_id, proposal_id, member_id, now)
             if partner_id is None:
                 raise Conflict("collab.join.already")
             payload = {"partner_id": partner_id, "user_id": proposal.owner_id}
@@ -274,13 +284,27 @@ class CollabService:
         return stored
 
     async def remove(self, guild_id: int, moderator_id: int, proposal_id: int, reason: str) -> Proposal:
-        """A moderator takes an open proposal off the board (the caller checked the role): audited, owner told."""
+        """A moderator takes a proposal off the board (the caller checked the role): audited, owner told.
+
+        Any status but removed: a closed or expired proposal is still shown by ``/collab show``, so it can be
+        removed too (a closed one's outcome and note go with it). Only an open one has an expiry job to cancel.
+        The audit entry keeps no member-written text (a forgotten owner's title would stay behind there): just
+        the proposal's number and its previous status.
+        """
         why = clean(reason, REASON_MAX, field="reason")
         now = self._clock.now()
         async with self._uow.transaction() as tx:
-            proposal = await self._open(tx, guild_id, proposal_id)
-            await self._repo.end(tx, guild_id, proposal_id, "removed", now, removed_by=moderator_id, reason=why)
-            await self._jobs.cancel(tx, expire_key(proposal.id, proposal.deadline_at))
+            proposal = await self._repo.get(guild_id, proposal_id, tx)
+            if proposal is None:
+                raise NotFound("collab.not_found")
+            if proposal.status == "removed":
+                raise Conflict("collab.not_open.removed", id=proposal.id)
+            if not await self._repo.remove(
+                tx, guild_id, proposal_id, proposal.status, now, removed_by=moderator_id, reason=why
+            ):
+                raise Conflict("collab.not_open.removed", id=proposal.id)
+            if proposal.open:
+                await self._jobs.cancel(tx, expire_key(proposal.id, proposal.deadline_at))
             await self._audit.record(
                 tx,
                 guild_id=guild_id,
@@ -288,7 +312,7 @@ class CollabService:
                 action="collab.remove",
                 target_type="collab",
                 target_id=str(proposal_id),
-                before={"title": proposal.title, "status": proposal.status},
+                before={"id": proposal.id, "status": proposal.status},
                 after={"status": "removed"},
                 reason=why,
                 now=now,
@@ -340,7 +364,7 @@ class CollabService:
     # --- the digest's source of the "collab" section ---------------------------------------------------------
 
     async def digest_items(self, guild_id: int, since: datetime, until: datetime, limit: int) -> Sequence[DigestItem]:
-        """Proposals made in the window that are still open, nearest deadline first."""
+        """Proposals made in the window that are still open (their deadline after the window and now), nearest first."""
         return [
             DigestItem(
                 "collab",
@@ -350,17 +374,17 @@ class CollabService:
                 theme=p.theme,
                 created_at=p.created_at,
             )
-            for p in await self._repo.new_open(guild_id, since, until, limit)
+            for p in await self._repo.new_open(guild_id, since, until, limit, self._clock.now())
         ]
 
     async def live_keys(self, guild_id: int, keys: Collection[str]) -> Collection[str]:
-        """Which of these keys are of proposals still open (closed, expired and removed ones drop out)."""
+        """Which of these keys are of proposals still open (closed, expired, removed and past deadline drop out)."""
         ids = {
             int(ident): key
             for key in keys
             if key.startswith(KEY_PREFIX) and (ident := key.removeprefix(KEY_PREFIX)).isascii() and ident.isdigit()
         }
-        return {ids[found] for found in await self._repo.open_among(guild_id, ids)}
+        return {ids[found] for found in await self._repo.open_among(guild_id, ids, self._clock.now())}
 
     # --- privacy -------------------------------------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 A member fills in the work's title, its creator, a link to it and a year; :func:`make_attribution` checks and
 trims them, and :meth:`Attribution.line` writes the line in the reader's language, e.g.
 ``"Molen bij Wijk" © 1670 by Jacob van Ruisdael (https://example.org/molen) is licensed under CC BY 4.0
-(https://creativecommons.org/licenses/by/4.0/)`` (CC0 and PDM: "is marked"; domain.md A.3). The wording and the
-escaping of the member's words are passed in, so this stays free of Discord and of catalogues.
+(https://creativecommons.org/licenses/by/4.0/)``. CC0 and PDM are no licences: the work "is marked" (domain.md
+A.3), and its year is written without ©, since such a work is free of copyright (``"Kaart" (1890) by ...``). The
+wording and the escaping of the member's words are passed in, so this stays free of Discord and of catalogues.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class LineWording:
     title: str
     """e.g. ``“{title}”``"""
     year: str
-    """e.g. `` © {year}``"""
+    """e.g. `` © {year}``: the year of a work under a licence"""
     creator: str
     """e.g. `` by {creator}``"""
     source: str
@@ -39,6 +40,11 @@ class LineWording:
     """e.g. ``{work} is licensed under {licence} ({url})``"""
     marked: str
     """e.g. ``{work} is marked {licence} ({url})``"""
+    year_marked: str = " ({year})"
+    """The year of a work under a tool that is no licence (CC0, PDM): without ©, as it is free of copyright.
+
+    Catalogue key ``licences.attribution.line.year_marked``; the default is that wording (the same in nl and en).
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +68,8 @@ class Attribution:
         """The TASL line: ``escape`` is applied to the member's words, ``link`` to the source address."""
         work = wording.title.format(title=escape(self.title))
         if self.year:
-            work += wording.year.format(year=escape(self.year))
+            year = wording.year if self.tool.is_licence else wording.year_marked
+            work += year.format(year=escape(self.year))
         work += wording.creator.format(creator=escape(self.creator))
         if self.source:
             work += wording.source.format(source=link(self.source))

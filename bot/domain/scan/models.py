@@ -57,10 +57,14 @@ class Completed:
 
 @dataclass(frozen=True, slots=True)
 class OrganisationPicture:
-    """The mean per dimension over the latest completed scan of each member who named the same organisation."""
+    """The mean per dimension over the latest completed scan of each OTHER member who named the same organisation.
+
+    The viewer is left out, and it exists only when enough others completed a scan (see ``ORGANISATION_MINIMUM``).
+    """
 
     organisation: str
     members: int
+    """How many other members (the viewer not counted) the average is over."""
     means: dict[str, float]
 
 

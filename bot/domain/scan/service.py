@@ -3,9 +3,10 @@
 Every answer is stored in its own transaction as it is given, so a member can stop at any point and
 ``/scan start`` continues at the next unanswered question, also after a restart. Completing stores the mean
 per dimension and the organisation of the member's profile at that moment. The report compares the latest
-completed scan with the one before it, brings the member's organisation together (only when at least two of
-its members completed a scan, so nobody's own answers are shown to colleagues), and for the weakest dimensions
-finds library resources and drafts a skill need the member can confirm.
+completed scan with the one before it, shows the average of the OTHER members who named the same organisation
+(the viewer left out, and only when at least three of them completed a scan: organisation names are typed by
+members themselves, so with fewer anyone could work out a colleague's own scores from the average and their
+own), and for the weakest dimensions finds library resources and drafts a skill need the member can confirm.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RESOURCES_PER_DIMENSION = 3
-ORGANISATION_MINIMUM = 2
-"""An organisation's picture is shown only when this many of its members completed a scan."""
+ORGANISATION_MINIMUM = 3
+"""An organisation's picture is shown only when at least this many OTHER members (the viewer not counted) who
+named it completed a scan: k-anonymity, so no single colleague's scores can be recovered from the average."""
 
 
 def organisation_key(name: str | None) -> str | None:
@@ -135,8 +137,8 @@ class ScanService:
     async def report(self, guild_id: int, user_id: int) -> Report:
         """The member's latest completed scan with the change since the one before, and help for its weakest parts.
 
-        Also their organisation's picture and library resources for the weakest dimensions; NotFound when the
-        member completed no scan.
+        Also the average of the other members of their organisation (when enough of them completed a scan) and
+        library resources for the weakest dimensions; NotFound when the member completed no scan.
         """
         completed = await self._repo.completed(guild_id, user_id, limit=2)
         if not completed:
@@ -161,9 +163,10 @@ class ScanService:
         if key is None or scan.organisation is None:
             return None
         members = await self._repo.organisation_means(guild_id, key)
-        if len(members) < ORGANISATION_MINIMUM:
+        others = [means for user_id, means in members.items() if user_id != scan.user_id]
+        if len(others) < ORGANISATION_MINIMUM:
             return None
-        return OrganisationPicture(scan.organisation, len(members), average(members.values()))
+        return OrganisationPicture(scan.organisation, len(others), average(others))
 
     async def resources_for(
         self, guild_id: int, dimension_id: str, limit: int = RESOURCES_PER_DIMENSION
