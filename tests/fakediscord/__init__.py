@@ -4,6 +4,7 @@ See tests/README.md for a ten-line example and the API summary.
 """
 
 from .options import CommandUsageError
+from .ratelimits import BucketSpec, RateStats
 from .records import ModalRecord, StoredMessage
 from .results import Choices, InteractionResult
 from .server import BotCrashedError, FakeDiscord, FakeTimeoutError
@@ -12,6 +13,7 @@ from .validation import Violation
 
 __all__ = [
     "BotCrashedError",
+    "BucketSpec",
     "Choices",
     "CommandUsageError",
     "FakeChannel",
@@ -24,6 +26,7 @@ __all__ = [
     "FakeUser",
     "InteractionResult",
     "ModalRecord",
+    "RateStats",
     "StoredMessage",
     "Violation",
 ]

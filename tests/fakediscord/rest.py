@@ -13,6 +13,7 @@ from aiohttp import hdrs, web
 from . import payloads, validation
 from .constants import DM, EPHEMERAL, LOADING, SEND_MESSAGES, SEND_MESSAGES_IN_THREADS, VIEW_CHANNEL, now_iso
 from .gateway import DIRECT_MESSAGES, GUILD_MESSAGES, GUILDS
+from .ratelimits import Decision
 from .records import StoredAttachment, StoredMessage
 from .state import FakeChannel
 
@@ -51,6 +52,8 @@ class RequestRecord:
     body: Any
     files: list[Upload] = field(default_factory=list)
     status: int = 0
+    deduplicated: bool = False
+    """A message create answered with the message its `nonce` already created (`enforce_nonce`); nothing new."""
 
 
 RECORD: web.RequestKey[RequestRecord] = web.RequestKey("record")
@@ -71,12 +74,18 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     """Injected failures first, then the route; unknown routes answer 404 and fail the test."""
     fake = request.app[FAKE]
-    sub = request.path[len(API_PREFIX) :] if request.path.startswith(API_PREFIX) else request.path
+    api = request.path.startswith(API_PREFIX)
+    sub = request.path[len(API_PREFIX) :] if api else request.path
     record = request[RECORD] = RequestRecord(request.method, request.path, dict(request.query), None)
     fake.requests.append(record)
+    decision = fake.limiter.decide(request.method, sub) if api else None
     response: web.StreamResponse | None = None
     try:
-        response = fake.injections.take(request.method, sub) or await handler(request)
+        response = fake.injections.take(request.method, sub)
+        if response is None and decision is not None and decision.status == 429:
+            response = json_response(decision.body, 429, decision.headers)
+        if response is None:
+            response = await handler(request)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
         fake.record_failure(f"unknown route: {request.method} {request.path_qs} (the fake answered 404)")
         response = json_response(payloads.error(0, "404: Not Found"), 404)
@@ -84,8 +93,21 @@ async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
         response = json_response(exc.body, exc.status)
     finally:
         record.status = response.status if response is not None else 500
+        if response is not None and decision is not None:
+            finish_rate_limit(fake, decision, response)
         fake.notify()
     return response
+
+
+def finish_rate_limit(fake: FakeDiscord, decision: Decision, response: web.StreamResponse) -> None:
+    """Put the bucket headers on every response of a bucketed route (errors too); count 429s by scope."""
+    for key, value in decision.headers.items():
+        response.headers.setdefault(key, value)
+    if not decision.counted:
+        return
+    fake.limiter.stats.by_status[response.status] += 1
+    if response.status == 429:
+        fake.limiter.stats.limited[response.headers.get("X-RateLimit-Scope", "user")] += 1
 
 
 async def read_body(request: web.Request) -> tuple[Any, list[Upload]]:

@@ -11,6 +11,7 @@ from .constants import DM, FORUM, MANAGE_CHANNELS, MANAGE_MESSAGES, MANAGE_THREA
 from .limits import Problem
 from .rest import (
     FAKE,
+    RECORD,
     ApiError,
     check,
     check_edit,
@@ -112,7 +113,8 @@ async def history(request: web.Request) -> web.Response:
 
 @routes.post("/channels/{channel_id}/messages")
 async def send(request: web.Request) -> web.Response:
-    """POST a message (JSON or multipart with files)."""
+    """POST a message (JSON or multipart with files). With `nonce` and `enforce_nonce: true`, a resend within
+    `fake.nonce_window` returns the message that nonce created (200, nothing new, no MESSAGE_CREATE)."""
     fake = request.app[FAKE]
     body, uploads = await read_body(request)
     channel = get_channel(fake, request)
@@ -120,9 +122,19 @@ async def send(request: web.Request) -> web.Response:
     if channel.type == FORUM:
         raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
     require_send(fake, channel)
+    nonce, author = body.get("nonce"), fake.state.bot_user.id
+    if nonce is not None and body.get("enforce_nonce") is True:
+        found = fake.nonces.find(channel.id, author, nonce)
+        existing = fake.state.messages.get(found) if found is not None else None
+        if existing is not None and not existing.deleted:
+            request[RECORD].deduplicated = True
+            fake.deduplicated.append(existing.id)
+            return json_response(payloads.message(existing, fake.state))
     msg = new_message(
         fake, channel.id, body, uploads, interaction=False, type=19 if body.get("message_reference") else 0
     )
+    if nonce is not None:
+        fake.nonces.remember(channel.id, author, nonce, msg.id)
     await echo_message(fake, "MESSAGE_CREATE", msg)
     return json_response(payloads.message(msg, fake.state))
 

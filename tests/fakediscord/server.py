@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
-from collections.abc import Callable, Iterator
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -16,6 +19,8 @@ from .constants import DM, PUBLIC_THREAD
 from .gateway import GUILD_MEMBERS, GUILD_MESSAGES, GUILDS, Gateway, Outcome, close_outcome
 from .injections import Injection, Injections
 from .interactions import Interactions
+from .nonces import NonceStore
+from .ratelimits import CHANNEL_MESSAGES, DM_CREATE, BucketSpec, RateLimiter, RateStats
 from .records import ModalRecord, StoredMessage
 from .rest import API_PREFIX, FAKE, RequestRecord, echo_channel, echo_message, middleware
 from .results import Choices, InteractionResult
@@ -46,7 +51,15 @@ class FakeDiscord:
         self.interactions = Interactions(self)
         self.failures: list[str] = []
         self.violations: list[Violation] = []
-        self.requests: list[RequestRecord] = []
+        self.requests: MutableSequence[RequestRecord] = []
+        """Every request as it reached the fake, oldest first (see `keep_requests` to bound it for benches)."""
+        self._clock_offset = 0.0
+        self.limiter = RateLimiter(self.monotonic)
+        """Discord's rate limits (off until `enable_rate_limits`) and the request statistics (`rate_stats`)."""
+        self.limiter.application_id = self.state.application_id
+        self.nonces = NonceStore(self.monotonic)
+        self.deduplicated: list[int] = []
+        """Ids of messages returned again to a resend with the same nonce (`enforce_nonce`); one entry per resend."""
         self.bot_task: asyncio.Task[Any] | None = None
         self.reidentify_delay = 5.0
         """Seconds a client started by `start_client` waits before a non-initial IDENTIFY (discord.py's default
@@ -203,6 +216,63 @@ class FakeDiscord:
             lambda: self.gateway.invalidate(resumable=resumable), outcome, wait, within, f"op 9 d={resumable}"
         )
 
+    # -- clock, nonces, rate limits ----------------------------------------------------------------------------
+    def monotonic(self) -> float:
+        """The fake's own monotonic clock (seconds): `time.monotonic()` plus what `advance` added."""
+        return time.monotonic() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward: nonces older than `nonce_window` and rate-limit windows expire."""
+        self._clock_offset += seconds
+
+    @property
+    def nonce_window(self) -> float:
+        """Seconds within which a resend with the same nonce (`enforce_nonce`) returns the first message (300)."""
+        return self.nonces.window
+
+    @nonce_window.setter
+    def nonce_window(self, seconds: float) -> None:
+        self.nonces.window = seconds
+
+    def enable_rate_limits(
+        self,
+        global_per_second: int | None = 50,
+        *,
+        messages: tuple[int, float] | None = (5, 5.0),
+        dm_create: tuple[int, float] | None = (10, 1.0),
+        buckets: Iterable[BucketSpec] = (),
+    ) -> RateLimiter:
+        """Switch on Discord's rate limits (see ratelimits.py): `global_per_second` in a sliding second (None: no
+        global limit; interaction callbacks and follow-ups are exempt), `messages` = (limit, seconds) per channel
+        for POST /channels/{id}/messages, `dm_create` = (limit, seconds) for POST /users/@me/channels (None drops
+        a bucket), plus any other `buckets`. Statistics: `fake.rate_stats` (reset with `reset_rate_stats`)."""
+        specs = [*buckets]
+        if messages is not None:
+            specs.append(replace(CHANNEL_MESSAGES, limit=messages[0], per=messages[1]))
+        if dm_create is not None:
+            specs.append(replace(DM_CREATE, limit=dm_create[0], per=dm_create[1]))
+        self.limiter.configure(global_per_second=global_per_second, buckets=tuple(specs))
+        return self.limiter
+
+    def disable_rate_limits(self) -> None:
+        """Back to no rate limits (statistics keep counting)."""
+        self.limiter.disable()
+
+    @property
+    def rate_stats(self) -> RateStats:
+        """Requests counted since the start or the last `reset_rate_stats`: rate, peak per second, 429s by scope."""
+        return self.limiter.stats
+
+    def reset_rate_stats(self) -> RateStats:
+        """Start counting afresh (e.g. just before a fan-out); returns the statistics so far."""
+        return self.limiter.reset_stats()
+
+    def keep_requests(self, last: int | None) -> None:
+        """Keep only the `last` requests in `fake.requests` (0: none; None: all, the default). A bench sending
+        tens of thousands of requests bounds it so the fake's memory does not grow with the run."""
+        kept = list(self.requests)
+        self.requests = kept if last is None else deque(kept[-last:] if last else [], maxlen=last)
+
     # -- injected failures -------------------------------------------------------------------------------------
     def rate_limit(
         self, method: str, path_regex: str, *, retry_after: float = 0.2, times: int = 1, global_: bool = False
@@ -284,6 +354,44 @@ class FakeDiscord:
         return [r for r in self.requests if r.method == method.upper() and rx.search(r.path)]
 
     # -- the world changes -------------------------------------------------------------------------------------
+    def add_users(
+        self,
+        count: int,
+        *,
+        prefix: str = "member",
+        locale: str = "nl",
+        guild: FakeGuild | None = None,
+        member: bool = True,
+        accepts_dms: bool = True,
+    ) -> list[FakeUser]:
+        """Create `count` users at once (10,000 in well under a second), named `<prefix>1`, `<prefix>2`, ...
+
+        They are members of `guild` (default guild) unless `member=False`, and no gateway event is sent: a bot
+        without the members intent never hears of joins anyway, and one with it learns of them by chunking or
+        `fetch_member`. The bot can `fetch_user` them and open DMs with them (`POST /users/@me/channels`);
+        `accepts_dms=False` (or `close_dms` later) makes a DM to them fail with 403 50007.
+        """
+        g = (guild or self.guild) if member else None
+        start = len(self.state.users)
+        users: list[FakeUser] = []
+        for n in range(start, start + count):
+            user = self.state.add_user(f"{prefix}{n}", locale=locale)
+            user.accepts_dms = accepts_dms
+            if g is not None:
+                g.members[user.id] = FakeMember(user, g.id)
+            users.append(user)
+        return users
+
+    def close_dms(self, *users: FakeMember | FakeUser) -> None:
+        """These users turn off DMs from server members: the bot's DMs to them fail with 403 50007."""
+        for u in users:
+            (u.user if isinstance(u, FakeMember) else u).accepts_dms = False
+
+    def open_dms(self, *users: FakeMember | FakeUser) -> None:
+        """These users accept DMs again."""
+        for u in users:
+            (u.user if isinstance(u, FakeMember) else u).accepts_dms = True
+
     async def add_member(
         self, username: str, *, locale: str = "nl", roles: list[FakeRole] | None = None, guild: FakeGuild | None = None
     ) -> FakeMember:
