@@ -40,9 +40,13 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.resources",
     "cogs.skills",
     "cogs.match",
+    "cogs.digest",
     "cogs.privacy",
     "cogs.setup",
     "cogs.jobs",
+    "cogs.scan",
+    "cogs.licences",
+    "cogs.collab",
 )
 """Every cog, loaded in this order. A meta-test checks it lists every module in ``cogs/``."""
 
@@ -232,7 +236,10 @@ class SteunpuntBot(commands.Bot):
 
         The jobs cog does this every few seconds; tests call it to run jobs at once (after moving the clock).
         """
-        return await self.services.job_runner.run_due(limit)
+        runner = self.services.job_runner
+        ran = await runner.run_due(limit)
+        await runner.wait_idle()  # a job the jobs loop or a background run claimed first has finished too
+        return ran
 
     async def __aexit__(self, *exc_info: object) -> None:
         """Always run our :meth:`close` (it is safe to call twice), so handlers drain before the database closes."""

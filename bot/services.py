@@ -10,6 +10,8 @@ from bot.db.database import Database
 from bot.db.repos.audit import AuditRepo
 from bot.db.repos.bot_state import BotStateRepo
 from bot.db.repos.coaches import CoachesRepo
+from bot.db.repos.collab import CollabRepo
+from bot.db.repos.digest import DigestRepo
 from bot.db.repos.guild_settings import GuildSettingsRepo
 from bot.db.repos.introductions import IntroductionsRepo
 from bot.db.repos.jobs import JobsRepo
@@ -20,9 +22,12 @@ from bot.db.repos.profiles import ProfilesRepo
 from bot.db.repos.qa import QaRepo
 from bot.db.repos.resources import ResourcesRepo
 from bot.db.repos.routing import RoutingRepo
+from bot.db.repos.scan import ScanRepo
 from bot.db.repos.setup import SetupRepo
 from bot.db.repos.skills import SkillsRepo
 from bot.domain.audit import AuditService
+from bot.domain.collab.service import CollabService
+from bot.domain.digest.service import DigestService
 from bot.domain.guild_settings import GuildSettingsService
 from bot.domain.introductions import MatchServices
 from bot.domain.introductions.followup import FollowUpService
@@ -40,6 +45,8 @@ from bot.domain.routing import RoutingServices
 from bot.domain.routing.coaches import CoachService, CoachTable
 from bot.domain.routing.delivery import RoutingDeliveries
 from bot.domain.routing.service import RoutingService
+from bot.domain.scan.instrument import Instrument
+from bot.domain.scan.service import ScanService
 from bot.domain.search.engine import SearchEngine
 from bot.domain.search.glossary import Glossary
 from bot.domain.setup import SetupService
@@ -71,10 +78,18 @@ class Services:
     skills: SkillsServices
     match: MatchServices
     routing: RoutingServices
+    scan: ScanService
+    digest: DigestService
+    collab: CollabService
 
 
 def build_services(
-    db: Database, clock: Clock, glossary: Glossary | None = None, retention: Retention | None = None
+    db: Database,
+    clock: Clock,
+    glossary: Glossary | None = None,
+    retention: Retention | None = None,
+    *,
+    default_locale: str = "nl",
 ) -> Services:
     """Wire repositories into services. Called once, from the composition root (and by tests).
 
@@ -101,6 +116,25 @@ def build_services(
     cleanup.register_jobs(job_runner)
     skills, match = _build_skills(db, clock, guild_settings, members, jobs, job_runner)
     routing = _build_routing(db, clock, qa, skills, match, guild_settings, members, jobs, job_runner)
+    digest = DigestService(
+        db,
+        DigestRepo(db),
+        guild_settings=guild_settings,
+        jobs=jobs,
+        clock=clock,
+        catalog=skills.catalog,
+        skills=SkillsRepo(db),
+        audit=audit_repo,
+        default_locale=default_locale,
+    )
+    digest.register_jobs(job_runner)
+    guild_settings.on_change(digest.settings_changed)
+    scan = ScanService(db, ScanRepo(db), Instrument.load(), skills.profiles, library, skills.listings, clock)
+    collab = CollabService(
+        db, CollabRepo(db), guild_settings=guild_settings, members=members, jobs=jobs, audit=audit_repo, clock=clock
+    )
+    collab.register_jobs(job_runner)
+    digest.add_source("collab", collab)
     return Services(
         guild_settings=guild_settings,
         search=search,
@@ -111,7 +145,21 @@ def build_services(
         privacy=PrivacyService(
             db,
             clock,
-            (library, qa, audit, members, skills.profiles, skills.listings, match.requests, routing.flow, jobs, search),
+            (
+                library,
+                qa,
+                audit,
+                members,
+                skills.profiles,
+                skills.listings,
+                match.requests,
+                routing.flow,
+                scan,
+                digest,
+                jobs,
+                collab,
+                search,
+            ),
         ),
         setup=setup,
         system=system,
@@ -121,6 +169,9 @@ def build_services(
         skills=skills,
         match=match,
         routing=routing,
+        scan=scan,
+        digest=digest,
+        collab=collab,
     )
 
 

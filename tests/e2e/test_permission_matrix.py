@@ -30,9 +30,11 @@ import discord
 import pytest
 
 from bot.app import _HANDLER_TASKS, EXTENSIONS, SteunpuntBot
+from bot.domain.collab.models import Draft
 from bot.domain.resources import make_draft
 from bot.linkcheck import LinkChecker, LinkResult
 from bot.ui.base import BaseModal
+from cogs.collab._modals import CollabEditModal
 from cogs.qa._modals import FaqModal
 from cogs.resources._modals import DecisionModal, EditModal
 from cogs.setup._wizard import ValueModal
@@ -46,6 +48,7 @@ NOT_MANAGER = "errors.not_manager"
 NOT_YOURS = "errors.not_your_view"
 NOT_ASKER = "qa.solve.not_allowed"
 NOT_DISMISSER = "qa.forum.dismiss_not_allowed"
+NOT_PROPOSER = "collab.not_owner"
 
 LOCALES = {"alice": "nl", "bob": "en", "maud": "nl"}
 """The language each actor's refusal must be in (alice's Discord is in nl, bob's in en-GB, maud's in nl)."""
@@ -53,6 +56,8 @@ CALLBACK = re.compile(r"/interactions/\d+/[^/]+/callback$")
 FAQ_TITLE = "Welke Creative Commons-licentie past bij onze collectie?"
 SUGGESTER_APPROVED, SUGGESTER_PENDING = 900_001, 900_002
 """Suggesters who are not the actors, so no notice of theirs is delivered during a refusal."""
+COLLAB_JOINER = 900_004
+"""A member (not an actor) who asks to join the owner's collaboration proposal."""
 
 
 # --- the scene: what the rows need, arranged lazily and at most once per test --------------------------------
@@ -211,6 +216,28 @@ async def _queue(s: Scene) -> StoredMessage:
     return listed.message
 
 
+async def _proposal(s: Scene) -> str:
+    draft = Draft("Gezamenlijke scanstraat", "Samen digitaliseren.", "", ("collaboration",), "2026-12-20")
+    return str((await s.bot.services.collab.propose(s.guild_id, s.fake.world.owner.id, draft)).id)
+
+
+async def _collab_request(s: Scene) -> str:
+    partner = await s.bot.services.collab.join(s.guild_id, COLLAB_JOINER, int(await s.ref("proposal")))
+    return str(partner.id)
+
+
+async def _guild(s: Scene) -> str:
+    return str(s.guild_id)
+
+
+async def _collab_card(s: Scene) -> StoredMessage:
+    await s.ref("collab_request")
+    shown = await s.fake.slash("collab show", user=s.fake.world.owner, options={"proposal": await s.ref("proposal")})
+    assert shown.message is not None, shown
+    shown.message.visible_to = None  # as if the owner's card with its Accept / Decline had been shared
+    return shown.message
+
+
 ARRANGERS: dict[str, Callable[[Scene], Awaitable[Any]]] = {
     "faq": _faq,  # an FAQ entry's id
     "approved": _approved,  # an approved resource's id
@@ -226,6 +253,10 @@ ARRANGERS: dict[str, Callable[[Scene], Awaitable[Any]]] = {
     "wizard": _wizard(None),  # the owner's /setup wizard at its first step, shared
     "wizard_tz": _wizard("timezone"),  # the same at the time-zone step
     "wizard_forum": _wizard("help_forum"),  # the same at the help-forum step (with the forum-tags button)
+    "proposal": _proposal,  # the server owner's open collaboration proposal
+    "guild": _guild,  # the server's id (custom_ids that carry it, for buttons that also work in DMs)
+    "collab_request": _collab_request,  # a member's request to join the owner's proposal
+    "collab_card": _collab_card,  # the owner's /collab show with Accept / Decline for that request, shared
 }
 
 
@@ -321,6 +352,7 @@ class Case:
 
 SETTINGS_FILE = FakeFile("settings.json", json.dumps({"timezone": "UTC"}).encode())
 FAQ, APPROVED, PENDING = Ref("faq"), Ref("approved"), Ref("pending")
+PROPOSAL = Ref("proposal")
 
 CASES: tuple[Case, ...] = (
     # FAQ curation
@@ -354,6 +386,23 @@ CASES: tuple[Case, ...] = (
     # skills
     Case("alice", Slash("skills add-skill", group="digitisation", dutch="Vervalst"), NOT_MODERATOR),
     Case("bob", Slash("skills stats"), NOT_MODERATOR),
+    # the collaboration board: removing is a moderator's; closing, editing and answering requests the owner's
+    Case("alice", Slash("collab remove", proposal=PROPOSAL, reason="weg ermee"), NOT_MODERATOR),
+    Case("bob", Slash("collab remove", proposal=PROPOSAL, reason="spam"), NOT_MODERATOR),
+    Case("bob", Slash("collab close", proposal=PROPOSAL, outcome="stopped"), NOT_PROPOSER),
+    Case("alice", Slash("collab edit", proposal=PROPOSAL), NOT_PROPOSER),
+    Case(
+        "bob",
+        Forged(CollabEditModal, Slash("collab edit", proposal=PROPOSAL), {"title": "Vals"}, opener="owner"),
+        NOT_PROPOSER,
+    ),
+    Case("alice", Click("collab_card", "collab:answer:{guild}:{collab_request}:yes"), NOT_PROPOSER),
+    Case("bob", Click("collab_card", "collab:answer:{guild}:{collab_request}:no"), NOT_PROPOSER),
+    # the digest
+    Case("alice", Slash("digest preview"), NOT_MODERATOR),
+    Case("bob", Slash("digest preview", member=Ref("carol")), NOT_MODERATOR),
+    Case("alice", Slash("digest send-now"), NOT_MANAGER),
+    Case("maud", Slash("digest send-now"), NOT_MANAGER),
     # set-up (Manage Server)
     Case("alice", Slash("setup start"), NOT_MANAGER),
     Case("bob", Slash("setup show"), NOT_MANAGER),
@@ -411,6 +460,21 @@ MEMBER_COMMANDS = frozenset(
         "match block",
         "match unblock",
         "asked-to-help",  # one's own asks; another's ask is refused (tests/domain/test_routing.py)
+        "digest subscribe",
+        "digest unsubscribe",
+        "digest settings",
+        "licence choose",  # facts only, nothing stored (tests/e2e/test_licences.py)
+        "licence compare",
+        "licence info",
+        "rights",
+        "scan start",  # one's own scan; another's is refused (tests/domain/test_scan.py)
+        "scan results",
+        "collab propose",
+        "collab list",
+        "collab show",  # a removed proposal only to its owner (tests/domain/test_collab.py)
+        "collab join",
+        "collab edit",  # one's own proposal; another's is a row of the table
+        "collab close",
     }
 )
 """Commands every member may use; every other registered command must be a row of the table."""
@@ -425,10 +489,19 @@ MEMBER_ITEMS = frozenset(
         "AskPersonButton",
         "TakeButton",  # the asked member's; anyone else is refused (tests/domain/test_routing.py)
         "PassButton",
+        "UnsubscribeButton",  # the digest's recipient only; anyone else is refused (tests/e2e/test_digest.py)
+        "LicenceStepButton",  # the licence chooser: facts only, nothing stored
+        "LicenceAttributionButton",
+        "ScanAnswerButton",  # the scan's owner's; anyone else is refused (tests/domain/test_scan.py)
+        "ScanNavButton",
+        "ScanHelpButton",
+        "ScanHelpConfirmButton",
     }
 )
 """Persistent components every member may use; every other DynamicItem of the cogs must be used in a row."""
-MEMBER_MODALS = frozenset({"AskForumModal", "AskPersonModal", "SuggestModal"})
+MEMBER_MODALS = frozenset(
+    {"AskForumModal", "AskPersonModal", "SuggestModal", "LicenceAttributionModal", "CollabProposeModal"}
+)
 """Modals every member may submit; every other modal of the cogs must be forged in a row."""
 
 

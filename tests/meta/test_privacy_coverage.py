@@ -29,6 +29,11 @@ NOT_A_MEMBER: frozenset[str] = frozenset(
         "offer_id",  # a skill listing
         "request_id",  # a match request, or a routing request (routing_asks)
         "opening_message_id",  # the bot's first message in an introduction's thread
+        "run_id",  # a digest run (digest_deliveries)
+        "channel_id",  # the digest channel a run was posted to
+        "dm_channel_id",  # a member's DM channel with the bot (a channel, deleted with the member's rows)
+        "message_id",  # a digest DM the bot sent
+        "proposal_id",  # a collaboration proposal (collab_partners)
     }
 )
 """Id columns that name servers, channels, messages, threads, tags or our own rows: never a member.

@@ -20,11 +20,18 @@ import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import bot.render.collab
+import bot.render.digest
 import bot.render.general
+import bot.render.licences
 import bot.render.qa
 import bot.render.resources
+import bot.render.scan
 import bot.render.setup
+from bot.domain.collab.models import OUTCOMES, Board, Partner, Proposal
+from bot.domain.digest.models import FIGURES, SECTIONS, DigestContent, DigestItem, Figure
 from bot.domain.guild_settings import THEMES, GuildSettings
+from bot.domain.licences import Attribution, LicenceCatalogue, RightsCatalogue, compare
 from bot.domain.qa_models import FaqEntry, Gaps, HelpPost, Page
 from bot.domain.resources import (
     AUDIENCES,
@@ -40,6 +47,7 @@ from bot.domain.search.models import KINDS, SOURCES, KnowledgeDocument, SearchHi
 from bot.domain.system import About
 from bot.errors import Invalid
 from bot.i18n import I18n
+from bot.render.collab import ask_text, proposal_embed, proposal_line, proposal_list_embed
 from bot.render.common import (
     fit_embeds,
     link_target,
@@ -50,7 +58,17 @@ from bot.render.common import (
     safe_markdown,
     truncate,
 )
+from bot.render.digest import digest_messages
 from bot.render.general import HelpEntry, about_embed, help_embed
+from bot.render.licences import (
+    attribution_embed,
+    attribution_line,
+    chooser_result_embed,
+    chooser_step_embed,
+    comparison_embed,
+    licence_embed,
+    rights_embed,
+)
 from bot.render.qa import (
     answer_embed,
     document_link,
@@ -65,7 +83,14 @@ from bot.render.resources import audit_embed, link_value, resource_embed, resour
 from bot.render.setup import WIZARD_STEPS, settings_embed, step_embed
 
 I18N = I18n.load("nl")
-MODULES = (bot.render.general, bot.render.qa, bot.render.resources, bot.render.setup)
+MODULES = (
+    bot.render.general,
+    bot.render.qa,
+    bot.render.resources,
+    bot.render.setup,
+    bot.render.digest,
+    bot.render.scan,
+)
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # --- hostile values -----------------------------------------------------------------------------------------------
@@ -390,9 +415,15 @@ EMBED_BUILDERS = {
     "audit_embed",
     "settings_embed",
     "step_embed",
+    "question_embed",  # bot.render.scan: tests/unit/test_scan_render.py
+    "scan_done_embed",
+    "scan_results_embed",
+    "help_draft_embed",
 }
-CONTENT_BUILDERS = {"solved_text"}
-FRAGMENTS = {"hit_field", "link_value", "resource_line"}
+CONTENT_BUILDERS = {"solved_text", "stopped_text", "help_saved_text"}
+MESSAGE_BUILDERS = {"digest_messages"}
+"""Builders of whole messages (embeds packed into as many messages as Discord's limits need)."""
+FRAGMENTS = {"hit_field", "link_value", "resource_line", "library_line"}
 """Pieces of embeds, also checked on their own."""
 EXEMPT = {
     "chunk_lines": "splits our own lines (tested in test_render.py)",
@@ -401,7 +432,21 @@ EXEMPT = {
     "format_value": "one setting's value, checked through settings_embed and step_embed",
     "settings_lines": "the settings' labels and values, checked through settings_embed",
     "wizard_steps": "step names, no text",
+    "scan_score": "a number in the reader's notation",
+    "scan_change": "a catalogue text with a number",
+    "scan_chart": "the labels of a PNG chart, not message text (tests/unit/test_charts.py)",
 }
+
+EMBED_BUILDERS |= {  # bot/render/licences.py
+    "chooser_step_embed",
+    "chooser_result_embed",
+    "attribution_embed",
+    "comparison_embed",
+    "licence_embed",
+    "rights_embed",
+}
+FRAGMENTS |= {"attribution_line"}
+MODULES += (bot.render.licences,)
 
 
 def _public_functions() -> dict[str, Callable[..., Any]]:
@@ -416,7 +461,7 @@ def _public_functions() -> dict[str, Callable[..., Any]]:
 def test_no_builder_is_forgotten() -> None:
     """Every public function of bot/render is covered here, and every embed builder is declared as one."""
     functions = _public_functions()
-    assert set(functions) == EMBED_BUILDERS | CONTENT_BUILDERS | FRAGMENTS | set(EXEMPT)
+    assert set(functions) == EMBED_BUILDERS | CONTENT_BUILDERS | MESSAGE_BUILDERS | FRAGMENTS | set(EXEMPT)
     declared = registered_builders()
     for name, function in functions.items():
         key = f"{function.__module__}.{name}"
@@ -609,6 +654,60 @@ def test_step_embed(step: str, value: GuildSettings, locale: str, note: str | No
     check_embed(step_embed(step, value, I18N, locale, note), Allowed(mentions=setting_mentions(value)))
 
 
+digest_moments = st.sampled_from(
+    ("2026-11-30T08:00:00+00:00", "2026-03-29T01:00:00+00:00", "9999-12-31T23:59:59+00:00", "1970-01-01", "", "x")
+)
+digest_items = st.builds(
+    DigestItem,
+    section=st.sampled_from(SECTIONS),
+    key=short_text,
+    title=member_text,
+    summary=member_text,
+    url=st.one_of(st.none(), urls),
+    thread_id=st.one_of(st.none(), ids),
+    theme=st.one_of(st.none(), st.sampled_from(THEMES)),
+    skills=st.lists(short_text, max_size=3).map(tuple),
+    kind=st.sampled_from((None, "offer", "need", "guide", "funding", "<@1>")),
+    created_at=short_text,
+    score=st.integers(min_value=-1, max_value=2**63 - 1),
+)
+digests = st.builds(
+    DigestContent,
+    guild_id=ids,
+    period=short_text,
+    since=digest_moments,
+    until=digest_moments,
+    locale=locales,
+    sections=st.dictionaries(
+        st.sampled_from((*SECTIONS, "unknown")), st.lists(digest_items, max_size=7).map(tuple), max_size=5
+    ),
+    figures=st.lists(st.builds(Figure, name=st.sampled_from((*FIGURES, "other")), value=counts), max_size=5).map(tuple),
+    could_help=st.lists(digest_items, max_size=4).map(tuple),
+)
+"""Digests of hostile items; sections one longer than the longest limit (the deterministic split of a digest
+over several messages is in test_digest_render.py)."""
+
+
+@FAST
+@given(digests, member_text, st.booleans(), st.booleans())
+def test_digest_messages(content: DigestContent, guild_name: str, personal: bool, footer: bool) -> None:
+    """A digest of hostile, huge items: every message fits every limit, links only to the items' own addresses
+    and threads, and pings nobody; an empty digest is no message at all."""
+    messages = digest_messages(
+        content, i18n=I18N, guild_name=guild_name, guild_id=content.guild_id, personal=personal, footer=footer
+    )
+    assert (messages == []) == content.empty
+    allowed = Allowed()
+    for item in content.items():
+        allowed.url(item.url)
+        if item.thread_id:
+            allowed.url(f"https://discord.com/channels/{content.guild_id}/{item.thread_id}")
+    for message in messages:
+        assert message.embeds
+        assert message.allowed_mentions.to_dict()["parse"] == []
+        check_embeds(message.embeds, allowed)
+
+
 # --- the one place that enforces the limits -----------------------------------------------------------------------
 
 raw_fields = st.lists(st.tuples(member_text, member_text, st.booleans()), max_size=30)
@@ -712,3 +811,142 @@ def test_truncate_never_cuts_a_link_in_half(parts: list[str], limit: int) -> Non
     assert len(text) <= limit
     opened = text.rfind("](")
     assert opened == -1 or ")" in text[opened:]
+
+
+# --- licences and rights (bot/render/licences.py) -----------------------------------------------------------------
+
+LICENCES = LicenceCatalogue.load()
+RIGHTS = RightsCatalogue.load()
+
+
+def _licence_links() -> Allowed:
+    """Our links: every tool's deed and legal code, in both languages."""
+    allowed = Allowed()
+    for tool in LICENCES.tools:
+        for locale in ("nl", "en"):
+            allowed.url(tool.deed(locale))
+            allowed.url(tool.legalcode(locale))
+    return allowed
+
+
+@FAST
+@given(member_text, member_text, st.one_of(st.none(), urls, member_text), st.one_of(st.none(), short_text), locales)
+def test_attribution_embed(title: str, creator: str, source: str | None, year: str | None, locale: str) -> None:
+    """The attribution line with hostile, over-long words (unchecked here): fits, and defuses links and mentions."""
+    for tool in LICENCES.tools:
+        attribution = Attribution(tool, title, creator, source, year)
+        outcome = next((o for o in LICENCES.chooser.outcomes if o.result == tool.id), None)
+        confirmations = outcome.confirmations if outcome else ()
+        check_embed(attribution_embed(attribution, confirmations, LICENCES.chooser, I18N, locale), _licence_links())
+        check_text(attribution_line(attribution, I18N, locale), _licence_links())
+
+
+def test_chooser_embeds_of_every_state() -> None:
+    """Every screen and every result of the chooser, in both languages."""
+    states = [LICENCES.chooser.state(())]
+    for state in LICENCES.chooser.walk():
+        states.extend(LICENCES.chooser.state(state.path[:n]) for n in range(len(state.path) + 1))
+    for state in states:
+        for locale in ("nl", "en"):
+            if state.outcome is not None:
+                check_embed(chooser_result_embed(state, LICENCES, I18N, locale), _licence_links())
+            else:
+                check_embed(chooser_step_embed(state, LICENCES.chooser, I18N, locale), Allowed())
+
+
+def test_comparison_and_licence_embeds_of_every_tool() -> None:
+    """Every pair of tools compared, and every tool's facts, in both languages."""
+    for a in LICENCES.tools:
+        for locale in ("nl", "en"):
+            check_embed(licence_embed(a, LICENCES, I18N, locale), _licence_links())
+            for b in LICENCES.tools:
+                check_embed(comparison_embed(compare(LICENCES, a.id, b.id), LICENCES, I18N, locale), Allowed())
+
+
+def test_rights_embed_of_every_statement() -> None:
+    """All 12 statements, in both languages."""
+    for statement in RIGHTS.statements:
+        for locale in ("nl", "en"):
+            check_embed(rights_embed(statement, RIGHTS, I18N, locale), Allowed())
+
+
+# --- the collaboration board (bot/render/collab.py) ---------------------------------------------------------------
+
+EMBED_BUILDERS |= {"proposal_embed", "proposal_list_embed"}
+CONTENT_BUILDERS |= {"ask_text"}
+FRAGMENTS |= {"proposal_line"}
+EXEMPT |= {
+    "deadline_text": "a stored date and a Discord timestamp, checked through proposal_embed and proposal_line",
+    "themes_text": "catalogue names of themes",
+}
+MODULES += (bot.render.collab,)
+
+proposals = st.builds(
+    Proposal,
+    id=ids,
+    guild_id=ids,
+    owner_id=ids,
+    title=member_text,
+    goal=member_text,
+    partners=member_text,
+    themes=st.lists(st.sampled_from(THEMES), max_size=6).map(tuple),
+    deadline_date=short_text,
+    deadline_at=digest_moments,
+    status=st.sampled_from(("open", "closed", "expired", "removed")),
+    outcome=st.one_of(st.none(), st.sampled_from(OUTCOMES)),
+    outcome_note=st.one_of(st.none(), member_text),
+    removed_by=st.one_of(st.none(), ids),
+    reason=st.one_of(st.none(), member_text),
+    version=counts,
+    created_at=short_text,
+    updated_at=short_text,
+    closed_at=st.one_of(st.none(), short_text),
+)
+partners = st.builds(
+    Partner,
+    id=ids,
+    guild_id=ids,
+    proposal_id=ids,
+    member_id=ids,
+    status=st.sampled_from(("pending", "accepted", "declined")),
+    told=st.sampled_from((None, "dm", "notice")),
+    created_at=short_text,
+    answered_at=st.one_of(st.none(), short_text),
+)
+boards = st.builds(
+    Board,
+    proposal=proposals,
+    accepted=st.lists(partners, max_size=60).map(tuple),
+    pending=st.lists(partners, max_size=15).map(tuple),
+)
+
+
+def _board_mentions(board: Board) -> Allowed:
+    """The owner and the partners are shown as mentions on purpose (embeds never ping)."""
+    people = [board.proposal.owner_id, *(p.member_id for p in (*board.accepted, *board.pending))]
+    return Allowed(mentions={f"<@{member}>" for member in people})
+
+
+@FAST
+@given(boards, locales)
+def test_proposal_embed(board: Board, locale: str) -> None:
+    """A proposal with hostile, huge texts and many partners and requests."""
+    check_embed(proposal_embed(board, I18N, locale), _board_mentions(board))
+
+
+@FAST
+@given(pages(proposals), member_text.map(safe), locales)
+def test_proposal_list_embed(page: Page[Proposal], title: str, locale: str) -> None:
+    """A page of hostile proposals; each line on its own too."""
+    check_embed(proposal_list_embed(page, title, I18N, locale), Allowed())
+    for proposal in page.items:
+        check_text(proposal_line(proposal, I18N, locale), Allowed())
+
+
+@FAST
+@given(proposals, partners, member_text, locales)
+def test_ask_text(proposal: Proposal, partner: Partner, server: str, locale: str) -> None:
+    """The owner's DM: within 2,000 characters, only the asking member's mention."""
+    text = ask_text(proposal, partner, server, I18N, locale)
+    assert 0 < len(text) <= 2000
+    check_text(text, Allowed(mentions={f"<@{partner.member_id}>"}))
