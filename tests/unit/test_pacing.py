@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.pacing import DEFAULT_BURST, DEFAULT_RATE, Pacer
+from bot.pacing import CEILING, DEFAULT_BURST, DEFAULT_RATE, DISCORD_GLOBAL_LIMIT, HEADROOM, Pacer
 
 
 class SimulatedTime:
@@ -24,9 +24,26 @@ class SimulatedTime:
         self.now += seconds
 
 
-async def test_a_long_run_goes_at_the_rate_and_no_second_exceeds_discords_limit() -> None:
-    """1,000 requests with the defaults (48/s, burst 2) take (1000 - 2) / 48 seconds; any sliding second holds at
-    most 50 of them, Discord's global limit, and a long run reaches 99 % of the rate."""
+def busiest_second(moments: list[float]) -> int:
+    """The most moments in any sliding one-second window."""
+    return max(sum(start <= m < start + 1.0 for m in moments) for start in moments)
+
+
+def test_the_defaults_leave_headroom_under_discords_limit_and_keep_90_percent_of_it() -> None:
+    """Just under 47/s with a burst of 1: the pacer's busiest second (47) plus the headroom for the bot's other
+    requests (3) is Discord's 50, and the fan-out still has over 90 % of it (the bench's goal)."""
+    pacer = Pacer()
+    assert (pacer.rate, pacer.burst) == (DEFAULT_RATE, DEFAULT_BURST)
+    assert DEFAULT_BURST == 1 and HEADROOM >= 3
+    assert pacer.ceiling == CEILING == 47
+    assert pacer.ceiling + HEADROOM <= DISCORD_GLOBAL_LIMIT
+    assert DEFAULT_RATE >= 0.93 * DISCORD_GLOBAL_LIMIT
+    assert Pacer(47, 1).ceiling == 48  # a whole 47/s would take a request of the headroom's
+
+
+async def test_a_long_run_goes_at_the_rate_and_leaves_the_headroom_free_in_every_second() -> None:
+    """1,000 requests with the defaults take (1000 - burst) / rate seconds at 99 % of the rate; no sliding second
+    holds more than the ceiling (47) of them, so the headroom's requests on top never exceed Discord's 50."""
     time = SimulatedTime()
     pacer = Pacer(clock=time.clock, sleep=time.sleep)
     moments = []
@@ -35,9 +52,22 @@ async def test_a_long_run_goes_at_the_rate_and_no_second_exceeds_discords_limit(
         moments.append(time.now)
     assert time.now == pytest.approx((1000 - DEFAULT_BURST) / DEFAULT_RATE)
     assert pacer.granted == 1000
-    busiest = max(sum(start <= m < start + 1.0 for m in moments) for start in moments)
-    assert busiest <= 50
+    assert busiest_second(moments) <= pacer.ceiling
+    assert busiest_second(moments) + HEADROOM <= DISCORD_GLOBAL_LIMIT
     assert 1000 / time.now >= 0.99 * DEFAULT_RATE
+
+
+async def test_after_a_pause_the_first_second_still_leaves_the_headroom() -> None:
+    """A pause saves at most one token: the second after it holds the ceiling at most, never a saved-up burst."""
+    time = SimulatedTime()
+    pacer = Pacer(clock=time.clock, sleep=time.sleep)
+    moments = []
+    for pause in (0.0, 30.0, 0.5, 120.0):
+        time.now += pause
+        for _ in range(100):
+            await pacer.acquire()
+            moments.append(time.now)
+    assert busiest_second(moments) <= CEILING == DISCORD_GLOBAL_LIMIT - HEADROOM
 
 
 async def test_the_burst_goes_at_once_and_refills_with_time() -> None:

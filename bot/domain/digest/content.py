@@ -5,6 +5,11 @@ and makes a :class:`~bot.domain.digest.models.DigestContent` of it: new resource
 resource, questions solved in the window, open questions oldest first (with the skills read from their titles),
 new skill offers and needs (the skill, never the member), proposals from registered :class:`DigestSource` s, and the
 three headline figures. The functions below it are pure: which of those items a subscriber gets.
+
+Only news makes a digest (:attr:`DigestContent.empty`, :func:`~bot.domain.digest.models.is_news`): the featured
+resource is chosen from every featured one and the open section lists questions of any age, so those two only
+accompany a week that has something new (a featured resource approved in the window, or a question opened in it,
+counts as new). A quiet week is an empty run: nothing is posted and no one gets a DM.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from bot.domain.digest.models import (
     DigestContent,
     DigestItem,
     Figure,
+    is_news,
 )
 from bot.domain.digest.schedule import parse_period
 from bot.domain.routing.detect import detect_skills
@@ -106,11 +112,14 @@ class ContentBuilder:
         limits = {name: SECTION_LIMITS[name] for name in wanted}
         rows = await self._repo.source_rows(guild_id, since, until, limits=limits, pool=POOL_SIZE)
         built: dict[str, list[DigestItem]] = {}
+        fresh = [_resource("resources", r) for r in rows.resources]
         featured = _featured(rows.featured, period) if "featured" in wanted else None
         if featured is not None:
+            approved = next((i.created_at for i in fresh if i.key == featured.key), None)
+            if approved is not None:  # featured and new: dated by its approval, so it counts as news
+                featured = replace(featured, created_at=approved)
             built["featured"] = [featured]
         if "resources" in wanted:
-            fresh = [_resource("resources", r) for r in rows.resources]
             built["resources"] = [i for i in fresh if featured is None or i.key != featured.key]
         if "solved" in wanted:
             built["solved"] = [
@@ -137,7 +146,7 @@ class ContentBuilder:
             for r in rows.open
         )
         if "open" in wanted:
-            built["open"] = list(pool)
+            built["open"] = _open_section(pool, to_iso(since), SECTION_LIMITS["open"])
         if "skills" in wanted:
             labels = {s.key: s.label(locale) for s in skills}
             built["skills"] = [_listing(r, labels) for r in rows.listings]
@@ -152,6 +161,7 @@ class ContentBuilder:
             period=period,
             since=to_iso(since),
             until=to_iso(until),
+            run_since=to_iso(since),
             locale=locale,
             sections={
                 name: tuple(_unique(built[name])[: SECTION_LIMITS[name]]) for name in SECTIONS if built.get(name)
@@ -255,6 +265,19 @@ def _featured(rows: Sequence[Mapping[str, Any]], period: str) -> DigestItem | No
     return _resource("featured", rows[week % len(rows)])
 
 
+def _open_section(pool: Sequence[DigestItem], since: str, limit: int) -> list[DigestItem]:
+    """The open questions shown: the oldest first, but a question opened in the window is never crowded out.
+
+    When none of the ``limit`` oldest is new, the oldest question opened since ``since`` takes the last place,
+    so the news that makes the digest worth posting is in it (the order stays oldest first).
+    """
+    shown = list(pool[:limit])
+    if limit <= 0 or any(is_news(item, since) for item in shown):
+        return shown
+    new = next((item for item in pool[limit:] if is_news(item, since)), None)
+    return shown if new is None else [*shown[: limit - 1], new]
+
+
 def _listing(row: Mapping[str, Any], labels: Mapping[str, str]) -> DigestItem:
     skill = row["skill"]
     title = labels.get(skill, skill) if skill else (row["skill_text"] or "")
@@ -283,6 +306,10 @@ def personal_sections(
     An item in several runs counts once (the newest); items of older runs are kept only if ``live`` (a set of
     :func:`item_id`) holds them, the newest run's always. Each section stays within its limit. Returns
     (run id, item) pairs in section order.
+
+    The selection may hold only a featured resource that is not new to the member: whether the personal digest
+    is worth sending is :func:`~bot.domain.digest.models.has_news` of these items and the :func:`could_help`
+    questions, with the member's own window start (see :attr:`DigestContent.empty`).
     """
     chosen: dict[str, list[tuple[int, DigestItem]]] = {name: [] for name in SECTIONS}
     seen: set[str] = set()
@@ -308,7 +335,12 @@ def could_help(
     exclude_threads: Collection[int] = (),
     limit: int = COULD_HELP_LIMIT,
 ) -> tuple[DigestItem, ...]:
-    """Open questions (oldest first) that need a skill the member offers; never their own questions."""
+    """Open questions (oldest first) that need a skill the member offers; never their own questions.
+
+    They accompany a personal digest. On their own they make one only if at least one of them was opened in the
+    member's window (since their previous digest; :func:`~bot.domain.digest.models.is_news`): an old open question
+    alone does not DM a member every week.
+    """
     if not offered:
         return ()
     found = [

@@ -8,9 +8,11 @@ same items, and a retry after a crash sends what was claimed, not what exists by
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final, Literal
+
+from bot.clock import from_iso
 
 SECTIONS: Final[tuple[str, ...]] = ("resources", "featured", "solved", "open", "skills", "collab")
 """The digest's sections in the order they appear; each can be switched off per server (setting
@@ -25,6 +27,11 @@ SECTION_LIMITS: Final[Mapping[str, int]] = {
     "collab": 5,
 }
 """At most this many items per section (a digest is a summary; the commands list the rest)."""
+
+ACCOMPANYING: Final[frozenset[str]] = frozenset({"featured", "open"})
+"""Sections that only accompany news: the featured resource (chosen from every featured one) and the open
+questions (every open one, oldest first) are news only when they are new in the window themselves (a featured
+resource approved in it, a question opened in it); otherwise they never make a digest on their own."""
 
 COULD_HELP_LIMIT: Final = 3
 """At most this many "questions you could help with" in a personal digest."""
@@ -90,11 +97,37 @@ class DigestContent:
     figures: tuple[Figure, ...] = ()
     could_help: tuple[DigestItem, ...] = ()
     """Personal digests only: open questions that fit the member's own skill offers."""
+    run_since: str = ""
+    """Start of the run's own window (ISO UTC), as built. A personal digest keeps it when its ``since`` becomes the
+    member's own start (see :attr:`news_since`); empty in snapshots stored before it existed."""
+
+    @property
+    def news_since(self) -> str:
+        """Where news starts: the earlier of ``since`` and ``run_since``.
+
+        A member's personal digest always holds the run's window, and more when their own window is longer
+        (fortnightly, monthly), so a question opened in the run's window is news to a member who subscribed
+        after it was opened.
+        """
+        if not self.run_since or not self.since:
+            return self.since or self.run_since
+        try:
+            return min(self.since, self.run_since, key=from_iso)
+        except ValueError:
+            return self.since
 
     @property
     def empty(self) -> bool:
-        """Whether there is nothing to tell (figures alone are not a digest)."""
-        return not self.could_help and not any(self.sections.get(name) for name in SECTIONS)
+        """Whether there is nothing new to tell: an empty week posts nothing (and sends no personal digest).
+
+        Only news makes a digest: new resources, questions solved, new skill offers and needs, new proposals, and
+        a featured resource or an open question (also one "you could help with") only if it is new since
+        ``news_since`` (see :func:`is_news`). An old featured resource, older open questions and the figures only
+        accompany a digest that has news. For a personal digest the window is the member's own (since their
+        digest before, at least the run's window), so "questions you could help with" alone make one only if one
+        of them was opened in it.
+        """
+        return not has_news(self.items(), self.news_since)
 
     def items(self) -> list[DigestItem]:
         """Every item, section by section in :data:`SECTIONS` order, then the personal questions."""
@@ -120,6 +153,31 @@ class DigestContent:
         figures = tuple(Figure(**raw) for raw in data.pop("figures", ()))
         could_help = tuple(_item(raw) for raw in data.pop("could_help", ()))
         return cls(**data, sections=sections, figures=figures, could_help=could_help)
+
+
+def is_news(item: DigestItem, since: str) -> bool:
+    """Whether ``item`` is something new in a window that starts at ``since`` (ISO UTC).
+
+    Items of the news sections are new by how they were chosen (approved, solved, listed or proposed in the
+    window); a featured resource or an open question (section in :data:`ACCOMPANYING`) is new only if it was
+    approved or opened at ``since`` or later. Without a readable ``since`` or ``created_at`` only the news sections
+    count.
+    """
+    if item.section not in ACCOMPANYING:
+        return True
+    try:
+        return from_iso(item.created_at) >= from_iso(since)
+    except ValueError:
+        return False
+
+
+def has_news(items: Iterable[DigestItem], since: str) -> bool:
+    """Whether any of ``items`` is new since ``since`` (:func:`is_news`): what makes a digest worth sending.
+
+    A personal digest planned from a run's items and its "could help" questions is sent only if this holds for
+    them with the member's own ``since``.
+    """
+    return any(is_news(item, since) for item in items)
 
 
 def _item(raw: Mapping[str, Any]) -> DigestItem:
@@ -158,6 +216,8 @@ class Run:
     error: str | None = None
     created_at: str = ""
     posted_at: str | None = None
+    post_attempted_at: str | None = None
+    """When the channel post was first claimed (ISO UTC; kept across retries)."""
 
     def nonce(self, part: int) -> str:
         """Discord message nonce of part ``part`` of the channel post (at most 25 characters)."""
@@ -196,6 +256,10 @@ class Delivery:
     error: str | None = None
     claim_token: str | None = None
     """The worker token holding the claim (only that worker can :meth:`~DigestService.release` it)."""
+    attempts: int = 0
+    """How often it was claimed, this claim included."""
+    attempted_at: str | None = None
+    """When it was first claimed (ISO UTC; kept across takeovers and retries)."""
 
     @property
     def nonce(self) -> str:
