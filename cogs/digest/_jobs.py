@@ -20,6 +20,7 @@ import aiohttp
 import discord
 
 from bot.domain.digest.models import FANOUT_JOB, POST_JOB
+from bot.domain.digest.service import REPORT_JOB
 from bot.domain.jobs import RetryLater
 from bot.pacing import Pacer
 from bot.render.digest import digest_messages
@@ -27,23 +28,33 @@ from cogs.digest._items import unsubscribe_view
 
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
-    from bot.domain.digest.models import Delivery, RunReport
+    from bot.domain.digest.models import Delivery
     from bot.domain.jobs import Job
+    from bot.render.digest import DigestMessage
     from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-BATCH: Final = 50
-"""Deliveries claimed at a time (small enough that a crash leaves little to take over)."""
+BATCH: Final = 200
+"""Deliveries claimed at a time: few pauses between batches (each costs the pacer a moment), and a crash leaves
+at most a few seconds of sends to take over."""
 CONCURRENCY: Final = 8
 """Deliveries sent at the same time within a batch; the pacer, not this, sets the rate."""
 RETRY_RELEASED: Final = timedelta(minutes=5)
 """When only deliveries that failed in passing are left, the fan-out job tries again this much later."""
 TAKEOVER_MARGIN: Final = timedelta(seconds=5)
 """Waiting for another worker's claims: look again this long after they run out."""
+FANOUT_LEASE: Final = timedelta(minutes=2)
+"""The fan-out job's lease (renewed by the runner while it runs): a crashed worker's job is taken over soon."""
+POST_ATTEMPTS: Final = 8
+"""Attempts of the channel post (backoff 30 s doubling: about an hour) before it is recorded as failed."""
+LOOKUP_LIMIT: Final = 50
+"""Recent messages read to find a digest an earlier attempt sent (after the member's or channel's previous one)."""
 UNKNOWN_USER, UNKNOWN_CHANNEL, CANNOT_DM = 10013, 10003, 50007
-_PASSING = (discord.DiscordServerError, asyncio.TimeoutError, aiohttp.ClientError, OSError)
+_PASSING = (discord.DiscordServerError, discord.RateLimited, asyncio.TimeoutError, aiohttp.ClientError, OSError)
 """Failures that may go away: the delivery is given back and sent later."""
+TOO_MANY_REQUESTS: Final = 429
+"""A 429 that discord.py stopped retrying: passing too (the delivery is given back)."""
 
 
 class NothingToSend(Exception):
@@ -51,7 +62,7 @@ class NothingToSend(Exception):
 
 
 class DigestJobs:
-    """Handlers of ``digest.post`` and ``digest.fanout`` on the given services (another process's, in a test)."""
+    """Handlers of ``digest.post``, ``digest.fanout`` and ``digest.report`` on the given services."""
 
     def __init__(self, bot: SteunpuntBot, services: Services | None = None, pacer: Pacer | None = None) -> None:
         self.bot = bot
@@ -60,10 +71,11 @@ class DigestJobs:
         """Shared by every fan-out of this process; tests may swap it for a faster one."""
 
     def register(self) -> None:
-        """Register both handlers with the services' job runner."""
+        """Register the handlers with the services' job runner."""
         runner = self.services.job_runner
-        runner.register(POST_JOB, self.post, lease=timedelta(minutes=2))
-        runner.register(FANOUT_JOB, self.fanout, lease=timedelta(minutes=5))
+        runner.register(POST_JOB, self.post, lease=timedelta(minutes=2), max_attempts=POST_ATTEMPTS)
+        runner.register(FANOUT_JOB, self.fanout, lease=FANOUT_LEASE)
+        runner.register(REPORT_JOB, self.report, lease=timedelta(minutes=2))
 
     async def _server_name(self, guild_id: int) -> str:
         guild = self.bot.get_guild(guild_id)
@@ -74,7 +86,10 @@ class DigestJobs:
     async def post(self, job: Job) -> None:
         """Post the run's channel digest once; a deleted channel or a missing permission is recorded, not retried.
 
-        A passing failure (5xx, time-out) raises, so the job is retried and re-sends with the same nonces.
+        Each part's id is recorded as soon as it is sent, so a retry sends only the parts still missing (and,
+        when the first attempt is older than Discord's nonce window, first looks in the channel for a part that
+        was sent but not recorded). A passing failure (5xx, time-out) raises, so the job is retried with the same
+        nonces; on the job's last attempt the post is recorded as failed instead, and the run is reported.
         """
         digest = self.services.digest
         run = await digest.due_post(job)
@@ -82,35 +97,81 @@ class DigestJobs:
             return
         if run.channel_id is None:
             await digest.post_failed(run, "no channel")
+            await digest.finish_run(run.id)
             return
         server = await self._server_name(run.guild_id)
         messages = digest_messages(
             run.content, i18n=self.bot.i18n, guild_name=server, guild_id=run.guild_id, personal=False
         )
         channel = self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
-        ids: list[int] = []
+        ids = list(run.message_ids)[: len(messages)]
         try:
-            for part, message in enumerate(messages):
+            if len(ids) < len(messages) and digest.post_needs_lookup(run):
+                after = ids[-1] if ids else await digest.previous_post(run)
+                found = await self._find_sent(channel, after, messages[len(ids) :])
+                if found:
+                    log.info("Digest run %s: %d part(s) found posted already", run.id, len(found))
+                    ids += found
+                    await digest.posted_part(run, ids)
+            for part in range(len(ids), len(messages)):
                 sent = await channel.send(
-                    embeds=message.embeds, nonce=run.nonce(part), allowed_mentions=message.allowed_mentions
+                    embeds=messages[part].embeds,
+                    nonce=run.nonce(part),
+                    allowed_mentions=messages[part].allowed_mentions,
                 )
                 ids.append(sent.id)
+                if part < len(messages) - 1:
+                    await digest.posted_part(run, ids)
         except (discord.Forbidden, discord.NotFound) as exc:
             log.warning("Server %s: the digest could not be posted (%s %s)", run.guild_id, exc.status, exc.code)
             await digest.post_failed(run, _reason(exc))
+        except _PASSING as exc:
+            if job.attempts < job.max_attempts:
+                raise
+            reason = _reason(exc) if isinstance(exc, discord.HTTPException) else type(exc).__name__
+            log.warning("Server %s: the digest post gave up after %d attempts (%s)", run.guild_id, job.attempts, reason)
+            await digest.post_failed(run, f"{reason} ({job.attempts}x)")
         else:
             await digest.posted(run, ids)
-        await self._report(await digest.finish_run(run.id))
+        await digest.finish_run(run.id)
+
+    async def _find_sent(
+        self, channel: discord.PartialMessageable, after: int | None, messages: list[DigestMessage]
+    ) -> list[int]:
+        """Ids of the leading ``messages`` this bot already sent to ``channel`` after message ``after``.
+
+        An earlier attempt may have sent them longer ago than Discord deduplicates nonces; they are recognised
+        by author and first embed title, in order. Read only when allowed (nothing found otherwise).
+        """
+        me = self.bot.user.id if self.bot.user is not None else None
+        await self.pacer.acquire()
+        try:
+            if after is not None:
+                recent = [m async for m in channel.history(limit=LOOKUP_LIMIT, after=discord.Object(after))]
+            else:
+                recent = [m async for m in channel.history(limit=LOOKUP_LIMIT)]
+        except discord.Forbidden:
+            return []
+        found: list[int] = []
+        for message in sorted(recent, key=lambda m: m.id):
+            if len(found) == len(messages) or message.author.id != me or not message.embeds:
+                continue
+            wanted = messages[len(found)].embeds
+            if wanted and message.embeds[0].title == wanted[0].title:
+                found.append(message.id)
+        return found
 
     # --- the fan-out ------------------------------------------------------------------------------------------
 
     async def fanout(self, job: Job) -> None:
         """Send the run's personal digests batch by batch until none is left, then report failures once.
 
-        Claims are in the database: a crash leaves claimed deliveries that a retry takes over once their claim
-        ran out, re-sending with the same nonce; a clean shutdown gives its unfinished claims back at once.
-        Deliveries given back after a passing failure are tried again in a later batch; when nothing else is
-        left, the job tries again later.
+        Claims are in the database, short and renewed while a batch is sent: a crash leaves claimed deliveries
+        that a retry takes over within a minute or so, re-sending with the same nonce (or, when the first attempt
+        is older than Discord's nonce window, first looking in the DM channel for the digest); a clean shutdown
+        gives its unfinished claims back at once. Deliveries given back after a passing failure are tried again
+        in a later batch (least tried first); when nothing else is left, the job tries again later, and after
+        a few attempts they are failed, so the run always finishes and is reported.
         """
         run_id = int(job.payload["run_id"])
         digest = self.services.digest
@@ -130,20 +191,31 @@ class DigestJobs:
                         released.add(delivery.id)
                 unfinished.pop(delivery.id, None)
 
+            renewal = asyncio.create_task(self._renew(unfinished, worker), name="steunpunt-digest-renew")
             try:
                 await asyncio.gather(*(one(delivery, unfinished) for delivery in batch))
             except asyncio.CancelledError:  # shutting down: whoever runs the job next sends these at once
                 await self._give_back(list(unfinished.values()))
                 raise
-        report = await digest.finish_run(run_id)
-        if report is not None:
-            await self._report(report)
+            finally:
+                renewal.cancel()
+        if await digest.finish_run(run_id) is not None:
             return
         held = await digest.held_for(run_id)
         if held is not None:
             # Another worker holds deliveries of this run (still sending, or stopped while it was): look again
             # once its claims ran out; whoever finishes the last one reports.
             raise RetryLater(held + TAKEOVER_MARGIN, "digest deliveries held by another worker")
+
+    async def _renew(self, unfinished: dict[int, Delivery], worker: str) -> None:
+        """While a batch is sent, renew its claims every third of the lease (a takeover waits only for a crash)."""
+        digest = self.services.digest
+        while True:
+            await asyncio.sleep(digest.claim_lease.total_seconds() / 3)
+            try:
+                await digest.renew(list(unfinished.values()), worker)
+            except Exception:
+                log.exception("Could not renew the claims of a digest batch")
 
     async def _give_back(self, deliveries: list[Delivery]) -> None:
         """Release claims this fan-out will not finish (best effort: their claims run out anyway)."""
@@ -162,7 +234,8 @@ class DigestJobs:
             await digest.delivery_failed(delivery, "nothing left to send")
             return True
         except discord.HTTPException as exc:
-            if isinstance(exc, discord.DiscordServerError):
+            if isinstance(exc, discord.DiscordServerError) or exc.status == TOO_MANY_REQUESTS:
+                # a 429 that outlasted discord.py's own retries is passing too: never lose the week's digest to it
                 log.info("Digest DM %s failed in passing (%s); it is sent later", delivery.id, exc.status)
                 await digest.release(delivery)
                 return False
@@ -182,9 +255,12 @@ class DigestJobs:
     async def _send(self, delivery: Delivery) -> tuple[int, int]:
         """Send a personal digest; returns the DM channel used and the first message's id.
 
-        A remembered DM channel that Discord no longer knows is opened afresh, once.
+        A DM channel is remembered as soon as it is opened. A remembered DM channel that Discord no longer knows
+        is opened afresh, once. A takeover or retry later than Discord's nonce window first looks in the DM
+        channel for the parts sent already and sends only the rest.
         """
-        content = await self.services.digest.delivery_content(delivery)
+        digest = self.services.digest
+        content = await digest.delivery_content(delivery)
         server = await self._server_name(delivery.guild_id)
         messages = digest_messages(
             content, i18n=self.bot.i18n, guild_name=server, guild_id=delivery.guild_id, personal=True
@@ -194,13 +270,20 @@ class DigestJobs:
         view = unsubscribe_view(self.bot, delivery.guild_id, delivery.user_id, content.locale)
         channel_id = delivery.dm_channel_id
         fresh = channel_id is None
+        lookup = digest.needs_lookup(delivery)
         while True:
             if channel_id is None:
                 channel_id = await self._open_dm(delivery.user_id)
+                await digest.dm_channel_opened(delivery, channel_id)
             channel = self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
             try:
-                first: int | None = None
-                for part, message in enumerate(messages):
+                ids: list[int] = []
+                if lookup:
+                    ids = await self._find_sent(channel, await digest.previous_message(delivery), messages)
+                    if ids:
+                        log.info("Digest DM %s: %d part(s) found sent already", delivery.id, len(ids))
+                for part in range(len(ids), len(messages)):
+                    message = messages[part]
                     await self.pacer.acquire()
                     sent = await channel.send(
                         embeds=message.embeds,
@@ -208,9 +291,8 @@ class DigestJobs:
                         nonce=delivery.nonce if part == 0 else f"{delivery.nonce}.{part}",
                         allowed_mentions=message.allowed_mentions,
                     )
-                    first = sent.id if first is None else first
-                assert first is not None
-                return channel_id, first
+                    ids.append(sent.id)
+                return channel_id, ids[0]
             except discord.NotFound as exc:
                 if exc.code != UNKNOWN_CHANNEL or fresh:
                     raise
@@ -224,8 +306,12 @@ class DigestJobs:
 
     # --- the moderators' report -------------------------------------------------------------------------------
 
-    async def _report(self, report: RunReport | None) -> None:
-        """Tell the moderators' channel once per run, with counts, if something failed (the report was claimed)."""
+    async def report(self, job: Job) -> None:
+        """Tell the moderators' channel once per run, with counts (the job is enqueued when the report is claimed).
+
+        Its nonce is the run's (``dr<run id>``); a passing failure raises, so the job is retried.
+        """
+        report = await self.services.digest.report(int(job.payload["run_id"]))
         if report is None or not report.has_failures:
             return
         settings = await self.services.guild_settings.get(report.guild_id)
@@ -247,7 +333,7 @@ class DigestJobs:
             await channel.send(
                 "\n".join(lines)[:2000], nonce=f"dr{report.run_id}", allowed_mentions=discord.AllowedMentions.none()
             )
-        except discord.HTTPException as exc:
+        except (discord.Forbidden, discord.NotFound) as exc:
             log.warning("Server %s: could not post the digest report (%s)", report.guild_id, exc.status)
 
 

@@ -19,7 +19,7 @@ from bot.clock import FixedClock, to_iso
 from bot.db.database import Database
 from bot.db.migrate import apply_migrations
 from bot.domain.digest.models import FANOUT_JOB, POST_JOB, RUN_JOB, SWEEP_JOB, DigestContent
-from bot.domain.digest.service import CLAIM_LEASE, run_key
+from bot.domain.digest.service import CLAIM_LEASE, GAVE_UP, MAX_ATTEMPTS, NONCE_SAFE, REPORT_JOB, run_key
 from bot.domain.jobs import Job
 from bot.domain.qa_models import HelpPost
 from bot.domain.resources import make_draft
@@ -307,7 +307,8 @@ async def test_two_workers_never_hold_the_same_delivery_and_a_dead_ones_claims_a
     post = await _post_job(services, run_id)
     run = await services.digest.due_post(post)
     assert run is not None and await services.digest.claim_post(run)
-    assert await services.digest.due_post(post) == replace(run, status="posting")  # a retry re-sends
+    retry = replace(run, status="posting", post_attempted_at=to_iso(clock.now()))
+    assert await services.digest.due_post(post) == retry  # a retry re-sends
     await services.digest.posted(run, [8001, 8002])
     assert await services.digest.due_post(post) is None
     assert not await services.digest.claim_post(run)
@@ -496,3 +497,153 @@ async def test_servers_set_up_before_the_digest_get_their_schedule(tmp_path: Pat
         assert job is not None and job.kind == RUN_JOB
         sweep = await services.jobs.find_active(f"recurring:{SWEEP_JOB}")
         assert sweep is not None and sweep.run_at > datetime.now(UTC)  # the next one, a day later
+
+
+# --- failures, reports and unsubscribing (review of issue 12) --------------------------------------------------
+
+
+async def test_a_report_with_failures_is_a_durable_job_enqueued_with_its_claim(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """Claiming the report enqueues the digest.report job in the same transaction: a crash right after the claim
+    still leaves the report to be sent (it used to be claimed and then only held in memory)."""
+    run_id = await _planned_run(services, clock, range(1000, 1002))
+    run = await services.digest.due_post(await _post_job(services, run_id))
+    assert run is not None
+    await services.digest.post_failed(run, "404 10003")
+    for delivery in await services.digest.claim_deliveries(run_id, "w", 50):
+        await services.digest.unreachable(delivery)
+    report = await services.digest.finish_run(run_id)
+    assert report is not None and report.has_failures
+    assert await services.digest.finish_run(run_id) is None  # claimed once
+    job = await services.jobs.find_active(f"{REPORT_JOB}:{run_id}")
+    assert job is not None and job.kind == REPORT_JOB and job.payload == {"run_id": run_id}
+    assert await services.digest.report(run_id) == report  # what the job sends
+
+
+async def test_a_report_without_failures_enqueues_nothing(services: Services, db: Database, clock: FixedClock) -> None:
+    """Everything went well: the report is claimed, but there is nothing to tell the moderators."""
+    run_id = await _planned_run(services, clock, range(1000, 1001))
+    run = await services.digest.due_post(await _post_job(services, run_id))
+    assert run is not None and await services.digest.claim_post(run)
+    await services.digest.posted(run, [1])
+    [delivery] = await services.digest.claim_deliveries(run_id, "w", 50)
+    await services.digest.delivered(delivery, message_id=2, dm_channel_id=3)
+    report = await services.digest.finish_run(run_id)
+    assert report is not None and not report.has_failures
+    assert await count(db, "SELECT count(*) FROM jobs WHERE kind = ?", REPORT_JOB) == 0
+
+
+async def test_unsubscribing_drops_the_dm_planned_for_the_current_run(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """A member who unsubscribes after the run was planned gets no DM from it; the run still finishes."""
+    run_id = await _planned_run(services, clock, range(1000, 1002))
+    assert await services.digest.unsubscribe(GUILD, 1000)
+    claimed = await services.digest.claim_deliveries(run_id, "w", 50)
+    assert [d.user_id for d in claimed] == [1001]
+    status = await db.fetch_value("SELECT status FROM digest_deliveries WHERE user_id = 1000")
+    assert status == "empty"
+
+
+async def test_a_delivery_failing_in_passing_goes_last_and_is_given_up(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """A delivery given back after a passing failure is claimed after fresh ones (least tried first), and after
+    MAX_ATTEMPTS claims it is failed, so the run can finish and be reported."""
+    run_id = await _planned_run(services, clock, range(1000, 1003))
+    [first] = await services.digest.claim_deliveries(run_id, "w", 1)
+    await services.digest.release(first)
+    [fresh] = await services.digest.claim_deliveries(run_id, "w", 1)
+    assert fresh.id != first.id and fresh.attempts == 1
+    for delivery in await services.digest.claim_deliveries(run_id, "w", 50):
+        if delivery.id != first.id:
+            await services.digest.delivered(delivery, message_id=delivery.id, dm_channel_id=1)
+        else:
+            assert delivery.attempts == 2
+            await services.digest.release(delivery)
+    await services.digest.delivered(fresh, message_id=fresh.id, dm_channel_id=1)
+    for attempt in range(3, MAX_ATTEMPTS + 1):
+        [again] = await services.digest.claim_deliveries(run_id, "w", 50)
+        assert again.id == first.id and again.attempts == attempt
+        await services.digest.release(again)
+    assert await services.digest.claim_deliveries(run_id, "w", 50) == []
+    row = await db.fetch_one("SELECT status, error, attempts FROM digest_deliveries WHERE id = ?", (first.id,))
+    assert row is not None and tuple(row) == ("failed", GAVE_UP, MAX_ATTEMPTS)
+
+
+async def test_a_takeover_outside_the_nonce_window_asks_for_a_lookup(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """The first claim's moment is kept across takeovers; a takeover within NONCE_SAFE of it relies on the nonce,
+    a later one must look in the DM channel first. The claim is short and renewable."""
+    run_id = await _planned_run(services, clock, range(1000, 1001))
+    [first] = await services.digest.claim_deliveries(run_id, "a", 1)
+    assert not services.digest.needs_lookup(first) and first.attempted_at == to_iso(clock.now())
+    clock.advance(CLAIM_LEASE / 2)
+    assert await services.digest.renew([first], "a") == 1
+    clock.advance(CLAIM_LEASE * 3 / 4)
+    assert await services.digest.claim_deliveries(run_id, "b", 1) == []  # renewed: still held
+    clock.advance(CLAIM_LEASE)
+    [taken] = await services.digest.claim_deliveries(run_id, "b", 1)
+    assert taken.attempted_at == first.attempted_at and not services.digest.needs_lookup(taken)
+    clock.advance(NONCE_SAFE)
+    [late] = await services.digest.claim_deliveries(run_id, "c", 1)
+    assert late.attempts == 3 and services.digest.needs_lookup(late)
+    await services.digest.dm_channel_opened(late, 4242)
+    assert await db.fetch_value("SELECT dm_channel_id FROM digest_deliveries WHERE id = ?", (late.id,)) == 4242
+
+
+async def test_parts_posted_before_a_refusal_keep_their_ids(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """The channel post records each part as it goes: a refusal of part 2 keeps part 1's id with the failure."""
+    run_id = await _planned_run(services, clock, range(1000, 1001))
+    run = await services.digest.due_post(await _post_job(services, run_id))
+    assert run is not None and await services.digest.claim_post(run)
+    await services.digest.posted_part(run, [8001])
+    await services.digest.post_failed(run, "403 50013")
+    row = await db.fetch_one("SELECT status, message_ids, error FROM digest_runs WHERE id = ?", (run_id,))
+    assert row is not None and tuple(row) == ("failed", "[8001]", "403 50013")
+
+
+async def test_the_sweep_fails_and_reports_a_post_whose_job_died(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """A channel post left 'posting' by a dead job is failed by the daily sweep a day later, and reported."""
+    run_id = await _planned_run(services, clock, range(1000, 1001))
+    run = await services.digest.due_post(await _post_job(services, run_id))
+    assert run is not None and await services.digest.claim_post(run)
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE jobs SET status = 'dead' WHERE kind = ?", (POST_JOB,))
+    [delivery] = await services.digest.claim_deliveries(run_id, "w", 50)
+    await services.digest.delivered(delivery, message_id=1, dm_channel_id=2)
+    assert await services.digest.finish_run(run_id) is None  # the post is unfinished
+    await services.digest.sweep()
+    assert await db.fetch_value("SELECT status FROM digest_runs WHERE id = ?", (run_id,)) == "posting"  # too soon
+    clock.advance(timedelta(days=1, minutes=1))
+    await services.digest.sweep()
+    row = await db.fetch_one("SELECT status, error, reported_at FROM digest_runs WHERE id = ?", (run_id,))
+    assert row is not None and row["status"] == "failed" and row["reported_at"] is not None
+    assert await services.jobs.find_active(f"{REPORT_JOB}:{run_id}") is not None
+
+
+async def test_a_monthly_subscriber_gets_one_dm_a_month_after_an_early_send_now(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """A send-now on Tuesday 1 December and the scheduled slot of Monday 7 December are both among the month's
+    first: the monthly subscriber gets the first one only."""
+    await configure(services)
+    await services.digest.subscribe(GUILD, CAS, themes=("skills",), frequency="monthly", locale=None)
+    clock.advance(datetime(2026, 12, 1, 10, 0, tzinfo=UTC) - clock.now())
+    await resource(services, 1)
+    clock.advance(timedelta(minutes=1))
+    run, planned = await services.digest.send_now(GUILD, MOD)
+    assert run is not None and planned
+    [delivery] = await services.digest.claim_deliveries(run.id, "w", 50)
+    await services.digest.delivered(delivery, message_id=1, dm_channel_id=2)
+    await resource(services, 2)
+    await tick(services, clock, NEXT_SLOT + timedelta(days=7))
+    periods = [r["period"] for r in await runs(db)]
+    assert periods == ["2026-W49", "2026-W50"]
+    assert await _deliveries(db) == {CAS: ("2026-W49", "sent")}

@@ -18,6 +18,7 @@ from bot.app import SteunpuntBot
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.domain.digest.models import FANOUT_JOB
+from bot.domain.digest.service import CLAIM_LEASE, GAVE_UP, MAX_ATTEMPTS
 from bot.pacing import Pacer
 from bot.wiring import running_app
 from tests.e2e.conftest import Launcher
@@ -119,20 +120,12 @@ async def test_a_fanout_stopped_in_the_middle_resumes_and_sends_every_dm_once(
     assert reports(fake) == []  # nothing failed: no report
 
 
-async def test_a_dm_sent_but_not_recorded_is_taken_over_and_not_sent_twice(steunpunt: Env, clock: FixedClock) -> None:
-    """A worker died after Discord accepted Alice's DM but before recording it (its claim still held): the fan-out
-    waits until the claim runs out, takes it over and re-sends with the same nonce; Discord returns the message it
-    already has, so Alice still has one DM, recorded with that message's id."""
-    fake, bot = steunpunt
-    await configure(fake, bot, clock)
-    members = await subscribers(fake, 3)
-    await fake.slash("digest send-now", user=fake.world.owner)
-    await settle(bot)
-    [dm] = fake.dms(fake.alice)
+async def _crash_after_alices_dm(fake: FakeDiscord, bot: SteunpuntBot, clock: FixedClock, held: timedelta) -> None:
+    """A worker died after Discord accepted Alice's DM but before recording it: it held the fan-out job (its lease
+    runs out in a minute) and Alice's claim (for ``held``)."""
     path = bot.settings.database_path
     soon = (clock.now() + timedelta(minutes=1)).isoformat()
-    held_until = (clock.now() + timedelta(minutes=5)).isoformat()
-    # the worker held the fan-out job (its lease runs out in a minute) and Alice's claim (five minutes)
+    held_until = (clock.now() + held).isoformat()
     _write(
         path,
         "UPDATE digest_deliveries SET status = 'claimed', claim_token = 'dead-worker', "
@@ -144,17 +137,117 @@ async def test_a_dm_sent_but_not_recorded_is_taken_over_and_not_sent_twice(steun
         "UPDATE jobs SET status = 'running', lease_owner = 'dead-worker#1', finished_at = NULL, attempts = 1, "
         f"lease_expires_at = '{soon}' WHERE kind = '{FANOUT_JOB}'",
     )
-    clock.advance(timedelta(minutes=2))
-    await settle(bot)  # the job is taken over, but Alice's claim is still held: it looks again later
-    assert _rows(bot, f"SELECT status FROM digest_deliveries WHERE user_id = {fake.alice.id}") == [("claimed",)]
-    assert fake.deduplicated == []
-    clock.advance(timedelta(minutes=6))
+
+
+async def test_a_dm_sent_but_not_recorded_is_taken_over_within_the_nonce_window(
+    steunpunt: Env, clock: FixedClock
+) -> None:
+    """The dead worker's claim is short (a minute): the fan-out takes it over two minutes after the send, for the
+    bot and for Discord, and re-sends with the same nonce; Discord returns the message it already has, so Alice
+    still has one DM, recorded with that message's id."""
+    fake, bot = steunpunt
+    await configure(fake, bot, clock)
+    members = await subscribers(fake, 3)
+    await fake.slash("digest send-now", user=fake.world.owner)
+    await settle(bot)
+    [dm] = fake.dms(fake.alice)
+    await _crash_after_alices_dm(fake, bot, clock, CLAIM_LEASE)
+    _move(fake, clock, clock.now() + timedelta(minutes=2))
     await settle(bot)
     assert dm_counts(fake, members) == {m.user.username: 1 for m in members}
     assert fake.deduplicated == [dm.id]  # the re-send reached Discord and was answered with the first message
     assert _rows(bot, f"SELECT status, message_id FROM digest_deliveries WHERE user_id = {fake.alice.id}") == [
         ("sent", dm.id)
     ]
+
+
+async def test_a_dm_sent_but_not_recorded_is_found_in_the_dm_channel_after_the_nonce_window(
+    steunpunt: Env, clock: FixedClock
+) -> None:
+    """The dead worker's claim is held five minutes and Discord's clock moves with the bot's: the takeover comes
+    after the nonce window, so the fan-out first reads Alice's DM channel, finds the digest there and records it;
+    nothing is sent again (a re-send would have been a second DM)."""
+    fake, bot = steunpunt
+    await configure(fake, bot, clock)
+    members = await subscribers(fake, 3)
+    await fake.slash("digest send-now", user=fake.world.owner)
+    await settle(bot)
+    [dm] = fake.dms(fake.alice)
+    alice_dm = fake.dm_channel(fake.alice)
+    await _crash_after_alices_dm(fake, bot, clock, timedelta(minutes=5))
+    _move(fake, clock, clock.now() + timedelta(minutes=2))
+    await settle(bot)  # the job is taken over, but Alice's claim is still held: it looks again later
+    assert _rows(bot, f"SELECT status FROM digest_deliveries WHERE user_id = {fake.alice.id}") == [("claimed",)]
+    _move(fake, clock, clock.now() + timedelta(minutes=6))
+    await settle(bot)
+    assert dm_counts(fake, members) == {m.user.username: 1 for m in members}
+    assert len(fake.requests_to("POST", rf"/channels/{alice_dm.id}/messages$")) == 1
+    assert fake.requests_to("GET", rf"/channels/{alice_dm.id}/messages")  # looked before sending
+    assert _rows(bot, f"SELECT status, message_id FROM digest_deliveries WHERE user_id = {fake.alice.id}") == [
+        ("sent", dm.id)
+    ]
+
+
+async def test_a_channel_post_retried_after_the_nonce_window_posts_only_the_missing_parts(
+    steunpunt: Env, clock: FixedClock
+) -> None:
+    """The channel post's first attempt posted a part and died before recording it; the retry comes ten minutes
+    later (outside Discord's nonce window): it finds that part in the channel and posts nothing twice."""
+    fake, bot = steunpunt
+    await configure(fake, bot, clock)
+    await fake.slash("digest send-now", user=fake.world.owner)
+    await settle(bot)
+    [post] = fake.messages(fake.world.general, public=True)
+    path = bot.settings.database_path
+    _write(path, "UPDATE digest_runs SET status = 'posting', message_ids = '[]', posted_at = NULL, reported_at = NULL")
+    _write(path, "UPDATE jobs SET status = 'pending', finished_at = NULL WHERE kind = 'digest.post'")
+    _move(fake, clock, clock.now() + timedelta(minutes=10))
+    await settle(bot)
+    assert fake.messages(fake.world.general, public=True) == [post]
+    assert len(fake.requests_to("POST", rf"/channels/{fake.world.general.id}/messages$")) == 1
+    assert _rows(bot, "SELECT status, message_ids FROM digest_runs") == [("posted", f"[{post.id}]")]
+
+
+async def test_a_recipient_failing_in_passing_is_given_up_and_the_run_is_reported(
+    steunpunt: Env, clock: FixedClock
+) -> None:
+    """Bob's DM channel answers 503 for ever: the others get theirs, Bob's delivery is tried a few times, then
+    failed, and the run ends with one report (it used to retry every five minutes for ever, unreported)."""
+    fake, bot = steunpunt
+    await configure(fake, bot, clock)
+    members = await subscribers(fake, 3)
+    bob_dm = fake.dm_channel(fake.bob)
+    fake.fail_next("POST", rf"/channels/{bob_dm.id}/messages$", status=503, times=10_000)
+    await fake.slash("digest send-now", user=fake.world.owner)
+    for _ in range(12):
+        _move(fake, clock, clock.now() + timedelta(minutes=6))
+        await settle(bot)
+    assert dm_counts(fake, members) == {"alice": 1, "bob": 0, "lid0": 1}
+    [(status, error)] = _rows(bot, f"SELECT status, error FROM digest_deliveries WHERE user_id = {fake.bob.id}")
+    assert status == "failed" and error == GAVE_UP
+    assert _rows(bot, f"SELECT attempts FROM digest_deliveries WHERE user_id = {fake.bob.id}") == [(MAX_ATTEMPTS,)]
+    [report] = reports(fake)
+    assert bot.i18n.t("digest.report.counts", "nl", sent=2, unreachable=0, failed=1) in report.content
+    assert _rows(bot, f"SELECT status FROM jobs WHERE kind = '{FANOUT_JOB}'") == [("done",)]
+
+
+async def test_a_discord_outage_at_post_time_fails_the_post_and_reports_it(steunpunt: Env, clock: FixedClock) -> None:
+    """Every attempt of the channel post meets a 503: after its last attempt the run is recorded as failed (not
+    left 'posting' for ever) and the moderators hear it, once."""
+    fake, bot = steunpunt
+    await configure(fake, bot, clock)
+    members = await subscribers(fake, 2)
+    fake.fail_next("POST", rf"/channels/{fake.world.general.id}/messages$", status=503, times=100)
+    await fake.slash("digest send-now", user=fake.world.owner)
+    for _ in range(30):
+        _move(fake, clock, clock.now() + timedelta(minutes=10))
+        await settle(bot)
+    assert fake.messages(fake.world.general, public=True) == []
+    assert dm_counts(fake, members) == {"alice": 1, "bob": 1}
+    [(status, error)] = _rows(bot, "SELECT status, error FROM digest_runs")
+    assert status == "failed" and str(error).startswith("503")
+    [report] = reports(fake)
+    assert bot.i18n.t("digest.report.channel_failed", "nl", reason=error) in report.content
 
 
 async def test_a_second_process_on_the_same_database_sends_nothing_twice(steunpunt: Env, clock: FixedClock) -> None:
@@ -294,3 +387,24 @@ async def test_an_empty_week_posts_nothing_and_sends_no_dm(steunpunt: Env, clock
     assert dm_counts(fake, members) == {"alice": 0, "bob": 0}
     assert _rows(bot, "SELECT period, status FROM digest_runs") == [("2026-W49", "empty")]
     assert TITLE not in str(_rows(bot, "SELECT content FROM digest_runs"))
+
+
+async def test_a_429_that_outlasts_discord_py_s_retries_is_passing_not_a_lost_digest(
+    steunpunt: Env, clock: FixedClock
+) -> None:
+    """Bob's DM send meets more 429s than discord.py retries: his delivery is given back and sent once the limit
+    lifts (it used to be recorded as failed, losing his week's digest)."""
+    fake, bot = steunpunt
+    await configure(fake, bot, clock)
+    members = await subscribers(fake, 2)
+    bob_dm = fake.dm_channel(fake.bob)
+    fake.rate_limit("POST", rf"/channels/{bob_dm.id}/messages$", retry_after=0.01, times=6)
+    await fake.slash("digest send-now", user=fake.world.owner)
+    await settle(bot)
+    assert dm_counts(fake, members)["alice"] == 1
+    for _ in range(3):
+        _move(fake, clock, clock.now() + timedelta(minutes=6))
+        await settle(bot)
+    assert dm_counts(fake, members) == {"alice": 1, "bob": 1}
+    [(status,)] = _rows(bot, f"SELECT status FROM digest_deliveries WHERE user_id = {fake.bob.id}")
+    assert status == "sent"

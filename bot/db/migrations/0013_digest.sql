@@ -28,7 +28,10 @@ CREATE TABLE digest_runs (
     -- a short reason when the channel post failed
     error       TEXT    CHECK (error IS NULL OR length(error) <= 200),
     posted_at   TEXT,
-    -- when the moderators' report of the run was claimed (once per run)
+    -- when the channel post was first claimed (kept across retries): a retry later than Discord's nonce window
+    -- first looks in the channel for the parts already posted
+    post_attempted_at TEXT,
+    -- when the moderators' report of the run was claimed (once per run; the digest.report job sends it)
     reported_at TEXT,
     created_at  TEXT    NOT NULL,
     UNIQUE (guild_id, period)
@@ -56,6 +59,11 @@ CREATE TABLE digest_deliveries (
     selection     TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(selection)),
     dm_channel_id INTEGER,
     message_id    INTEGER,
+    -- how often the delivery was claimed (a claim ordered by it lets fresh deliveries go first; after
+    -- DigestService's MAX_ATTEMPTS it is failed), and when it was first claimed (kept across takeovers: a
+    -- takeover later than Discord's nonce window first looks in the DM channel for the digest already sent)
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    attempted_at  TEXT,
     error         TEXT    CHECK (error IS NULL OR length(error) <= 200),
     sent_at       TEXT,
     created_at    TEXT    NOT NULL,
@@ -63,8 +71,8 @@ CREATE TABLE digest_deliveries (
     CHECK ((status = 'claimed') = (claim_token IS NOT NULL AND claimed_until IS NOT NULL))
 ) STRICT;
 
--- the fan-out's claim: a run's planned deliveries and expired claims
-CREATE INDEX digest_deliveries_run_id_status_idx ON digest_deliveries (run_id, status);
+-- the fan-out's claim: a run's planned deliveries and expired claims, least tried first
+CREATE INDEX digest_deliveries_run_id_status_idx ON digest_deliveries (run_id, status, attempts, id);
 -- a member's last delivery (fortnightly and monthly subscriptions)
 CREATE INDEX digest_deliveries_guild_id_user_id_idx ON digest_deliveries (guild_id, user_id, status);
 

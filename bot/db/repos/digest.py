@@ -21,7 +21,7 @@ from bot.domain.digest.models import Delivery, DigestContent, Run, Subscription
 
 _RUN_COLUMNS = """
     SELECT id, guild_id, period, status, slot, channel_id, content, message_ids, error, posted_at, reported_at,
-           created_at
+           post_attempted_at, created_at
     FROM digest_runs"""
 
 _RUN = _RUN_COLUMNS + " WHERE id = :id"
@@ -45,7 +45,11 @@ _RUNS_BETWEEN = """
 _POOL = "SELECT pool FROM digest_runs WHERE id = :id"
 
 _CLAIM_POST = """
-    UPDATE digest_runs SET status = 'posting' WHERE id = :id AND status IN ('planned', 'posting')"""
+    UPDATE digest_runs SET status = 'posting', post_attempted_at = coalesce(post_attempted_at, :now)
+    WHERE id = :id AND status IN ('planned', 'posting')"""
+
+_POSTED_PART = """
+    UPDATE digest_runs SET message_ids = :message_ids WHERE id = :id AND status = 'posting'"""
 
 _POSTED = """
     UPDATE digest_runs SET status = 'posted', message_ids = :message_ids, posted_at = :now, error = NULL
@@ -53,6 +57,15 @@ _POSTED = """
 
 _POST_FAILED = """
     UPDATE digest_runs SET status = 'failed', error = :error WHERE id = :id AND status IN ('planned', 'posting')"""
+
+# Runs whose channel post never finished (its job died): planned or posting, and planned before :before.
+_STUCK_POSTS = """
+    SELECT id FROM digest_runs WHERE status IN ('planned', 'posting') AND created_at < :before ORDER BY id"""
+
+_LAST_POSTED = """
+    SELECT message_ids FROM digest_runs
+    WHERE guild_id = :guild_id AND channel_id = :channel_id AND id < :id AND message_ids <> '[]'
+    ORDER BY id DESC LIMIT 1"""
 
 _CLAIM_REPORT = """
     UPDATE digest_runs SET reported_at = :now
@@ -87,15 +100,42 @@ _INSERT_DELIVERY = """
     ON CONFLICT (guild_id, user_id, period) DO NOTHING"""
 
 # Up to :limit of the run's deliveries nobody holds: planned ones, and claims whose lease ran out (that worker died
-# or hung). One statement under the writer's lock, so two workers never hold the same row.
+# or hung), least tried first (one recipient failing in passing never starves the rest). One statement under the
+# writer's lock, so two workers never hold the same row.
 _CLAIM = """
-    UPDATE digest_deliveries SET status = 'claimed', claim_token = :token, claimed_until = :until
+    UPDATE digest_deliveries
+    SET status = 'claimed', claim_token = :token, claimed_until = :until, attempts = attempts + 1,
+        attempted_at = coalesce(attempted_at, :now)
     WHERE id IN (
         SELECT id FROM digest_deliveries
         WHERE run_id = :run_id
           AND (status = 'planned' OR (status = 'claimed' AND claimed_until <= :now))
-        ORDER BY id LIMIT :limit)
-    RETURNING id, run_id, guild_id, user_id, period, status, claim_token, dm_channel_id, message_id, error"""
+        ORDER BY attempts, id LIMIT :limit)
+    RETURNING id, run_id, guild_id, user_id, period, status, claim_token, dm_channel_id, message_id, error,
+              attempts, attempted_at"""
+
+# Deliveries claimed :max_attempts times without an outcome are given up on (the run can finish and report).
+_GIVE_UP = """
+    UPDATE digest_deliveries SET status = 'failed', error = :error, claim_token = NULL, claimed_until = NULL
+    WHERE run_id = :run_id AND attempts >= :max_attempts
+      AND (status = 'planned' OR (status = 'claimed' AND claimed_until <= :now))"""
+
+_RENEW = """
+    UPDATE digest_deliveries SET claimed_until = :until
+    WHERE status = 'claimed' AND claim_token = :token AND id IN (SELECT value FROM json_each(:ids))"""
+
+_DELIVERY_DM_CHANNEL = """
+    UPDATE digest_deliveries SET dm_channel_id = :dm_channel_id
+    WHERE id = :id AND dm_channel_id IS NOT :dm_channel_id"""
+
+# A member's planned digests of this server that no worker holds yet: nothing to send after they unsubscribed.
+_DROP_PLANNED = """
+    UPDATE digest_deliveries SET status = 'empty'
+    WHERE guild_id = :guild_id AND user_id = :user_id AND status = 'planned'"""
+
+_LAST_MESSAGE = """
+    SELECT max(message_id) FROM digest_deliveries
+    WHERE guild_id = :guild_id AND user_id = :user_id AND status = 'sent' AND id <> :id"""
 
 _SELECTION = "SELECT selection FROM digest_deliveries WHERE id = :id"
 
@@ -118,6 +158,11 @@ _LAST_SENT = """
     FROM digest_deliveries AS d JOIN digest_runs AS r ON r.id = d.run_id
     WHERE d.guild_id = :guild_id AND d.status = 'sent'
     GROUP BY d.user_id"""
+
+_LAST_SENT_AT = """
+    SELECT user_id, max(sent_at) AS sent_at FROM digest_deliveries
+    WHERE guild_id = :guild_id AND status = 'sent' AND sent_at IS NOT NULL
+    GROUP BY user_id"""
 
 # --- subscriptions ---------------------------------------------------------------------------------------------
 
@@ -314,14 +359,31 @@ class DigestRepo:
         value = await self._db.fetch_value(_POOL, {"id": run_id})
         return "[]" if value is None else str(value)
 
-    async def claim_post(self, tx: Transaction, run_id: int) -> bool:
-        """Mark the run ``posting``; False when it is posted, failed or empty already."""
-        return await tx.execute_rowcount(_CLAIM_POST, {"id": run_id}) == 1
+    async def claim_post(self, tx: Transaction, run_id: int, now: datetime) -> bool:
+        """Mark the run ``posting`` (noting the first attempt); False when it is posted, failed or empty already."""
+        return await tx.execute_rowcount(_CLAIM_POST, {"id": run_id, "now": to_iso(now)}) == 1
 
     async def posted(self, tx: Transaction, run_id: int, message_ids: Iterable[int], now: datetime) -> bool:
         """Record the channel post's messages; False when the run was finished already."""
         params = {"id": run_id, "message_ids": json.dumps([int(m) for m in message_ids]), "now": to_iso(now)}
         return await tx.execute_rowcount(_POSTED, params) == 1
+
+    async def posted_part(self, tx: Transaction, run_id: int, message_ids: Iterable[int]) -> bool:
+        """Record the channel post's messages sent so far (the run stays ``posting``)."""
+        params = {"id": run_id, "message_ids": json.dumps([int(m) for m in message_ids])}
+        return await tx.execute_rowcount(_POSTED_PART, params) == 1
+
+    async def stuck_posts(self, before: datetime) -> list[int]:
+        """Runs planned before ``before`` whose channel post is still planned or posting."""
+        rows = await self._db.fetch_all(_STUCK_POSTS, {"before": to_iso(before)})
+        return [int(r["id"]) for r in rows]
+
+    async def last_posted(self, run: Run) -> int | None:
+        """The last message id of the latest earlier channel post of the run's server in the same channel."""
+        params = {"guild_id": run.guild_id, "channel_id": run.channel_id, "id": run.id}
+        value = await self._db.fetch_value(_LAST_POSTED, params)
+        ids = json.loads(value) if value is not None else []
+        return int(ids[-1]) if ids else None
 
     async def post_failed(self, tx: Transaction, run_id: int, error: str) -> bool:
         """Record that the channel cannot be posted to; False when the run was finished already."""
@@ -374,6 +436,30 @@ class DigestRepo:
         rows = await tx.execute_returning(_CLAIM, params)
         return sorted((_to_delivery(r) for r in rows), key=lambda d: d.id)
 
+    async def give_up(self, tx: Transaction, run_id: int, max_attempts: int, error: str, now: datetime) -> int:
+        """Fail the run's unheld deliveries claimed ``max_attempts`` times already; returns how many."""
+        params = {"run_id": run_id, "max_attempts": max_attempts, "error": error, "now": to_iso(now)}
+        return await tx.execute_rowcount(_GIVE_UP, params)
+
+    async def renew(self, tx: Transaction, delivery_ids: Collection[int], token: str, until: datetime) -> int:
+        """Extend the claims ``token`` still holds on these deliveries; returns how many."""
+        params = {"ids": json.dumps(sorted(delivery_ids)), "token": token, "until": to_iso(until)}
+        return await tx.execute_rowcount(_RENEW, params)
+
+    async def set_delivery_dm_channel(self, tx: Transaction, delivery_id: int, dm_channel_id: int) -> None:
+        """Remember the DM channel a delivery is sent to (before sending)."""
+        await tx.execute(_DELIVERY_DM_CHANNEL, {"id": delivery_id, "dm_channel_id": dm_channel_id})
+
+    async def drop_planned(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Mark a member's planned, unclaimed deliveries in this server ``empty``; returns how many."""
+        return await tx.execute_rowcount(_DROP_PLANNED, {"guild_id": guild_id, "user_id": user_id})
+
+    async def last_message(self, delivery: Delivery) -> int | None:
+        """The newest message id of the member's other sent digests in this server, or None."""
+        params = {"guild_id": delivery.guild_id, "user_id": delivery.user_id, "id": delivery.id}
+        value = await self._db.fetch_value(_LAST_MESSAGE, params)
+        return None if value is None else int(value)
+
     async def selection(self, delivery_id: int) -> str | None:
         """A delivery's personal selection (JSON), or None if it is gone."""
         value = await self._db.fetch_value(_SELECTION, {"id": delivery_id})
@@ -398,6 +484,11 @@ class DigestRepo:
         """Each member's latest sent delivery: the slot of its run (ISO UTC)."""
         rows = await tx.fetch_all(_LAST_SENT, {"guild_id": guild_id})
         return {int(r["user_id"]): str(r["slot"]) for r in rows}
+
+    async def last_sent_at(self, tx: Reader, guild_id: int) -> dict[int, str]:
+        """Each member's latest sent delivery: when it was sent (ISO UTC)."""
+        rows = await tx.fetch_all(_LAST_SENT_AT, {"guild_id": guild_id})
+        return {int(r["user_id"]): str(r["sent_at"]) for r in rows}
 
     # --- subscriptions ----------------------------------------------------------------------------------------
 
@@ -543,6 +634,7 @@ def _to_run(row: sqlite3.Row) -> Run:
         error=row["error"],
         created_at=row["created_at"],
         posted_at=row["posted_at"],
+        post_attempted_at=row["post_attempted_at"],
     )
 
 
@@ -558,6 +650,8 @@ def _to_delivery(row: sqlite3.Row) -> Delivery:
         message_id=row["message_id"],
         error=row["error"],
         claim_token=row["claim_token"],
+        attempts=int(row["attempts"]),
+        attempted_at=row["attempted_at"],
     )
 
 

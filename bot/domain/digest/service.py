@@ -21,6 +21,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Final
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_iso, to_iso
 from bot.domain.digest import schedule
@@ -38,6 +39,7 @@ from bot.domain.digest.models import (
     Run,
     RunReport,
     Subscription,
+    has_news,
 )
 from bot.domain.guild_settings import THEMES
 from bot.domain.jobs import RetryLater
@@ -62,8 +64,19 @@ FORTNIGHT: Final = timedelta(days=13)
 """A fortnightly subscriber is due when their last sent digest is at least this old."""
 LOOKBACK: Final = timedelta(days=35)
 """A personal digest gathers the runs since the member's last one, at most this far back."""
-CLAIM_LEASE: Final = timedelta(minutes=5)
-"""How long a claimed delivery stays with its worker before another may take it over."""
+CLAIM_LEASE: Final = timedelta(seconds=60)
+"""How long a claimed delivery stays with its worker before another may take it over; the fan-out renews it while
+it sends (:meth:`DigestService.renew`), so a takeover after a crash comes well inside Discord's nonce window."""
+NONCE_SAFE: Final = timedelta(minutes=3)
+"""Discord deduplicates a nonce for "a few minutes": a retry whose first attempt is older than this first looks in
+the channel for what was sent already (:meth:`DigestService.needs_lookup`)."""
+MAX_ATTEMPTS: Final = 5
+"""A delivery claimed this often without an outcome (failures in passing, crashes) is failed, so the run ends."""
+GAVE_UP: Final = "gave up after failures in passing"
+STUCK_POST: Final = timedelta(days=1)
+"""A channel post still unfinished this long after planning (its job died) is failed by the daily sweep."""
+REPORT_JOB: Final = "digest.report"
+"""Cog job (payload ``run_id``): sends a run's report to the moderators' channel (enqueued with the claim)."""
 KEEP_RUNS: Final = timedelta(weeks=26)
 """Runs (and their deliveries) are deleted this long after their slot, by the daily sweep."""
 SWEEP_EVERY: Final = timedelta(days=1)
@@ -190,6 +203,16 @@ class DigestService:
                     tx, RUN_JOB, run_at=due, dedupe_key=run_key(guild_id), guild_id=guild_id
                 )
             added += job_id is not None
+        for run_id in await self._repo.stuck_posts(now - STUCK_POST):
+            if await self._jobs.find_active(f"{POST_JOB}:{run_id}") is not None:
+                continue
+            run = await self._repo.run(run_id)
+            if run is not None:
+                log.warning(
+                    "Server %s: the digest post of %s never finished; recorded as failed", run.guild_id, run.period
+                )
+                await self.post_failed(run, "the post job gave up")
+                await self.finish_run(run_id)
         async with self._uow.transaction() as tx:
             purged = await self._repo.purge_runs(tx, now - KEEP_RUNS)
         if added or purged:
@@ -339,14 +362,23 @@ class DigestService:
         if not subscribers:
             return 0
         last_sent = {user: from_iso(at) for user, at in (await self._repo.last_sent(tx, guild_id)).items()}
+        sent_at = {user: from_iso(at) for user, at in (await self._repo.last_sent_at(tx, guild_id)).items()}
         monthly = schedule.first_of_month(slot, settings.timezone)
+        zone = ZoneInfo(settings.timezone)
+        month = slot.astimezone(zone).strftime("%Y-%m")
         due: list[tuple[Subscription, datetime]] = []
         for sub in subscribers:
             last = last_sent.get(sub.user_id)
             if sub.frequency == "fortnightly" and last is not None and slot - last < FORTNIGHT:
                 continue
-            if sub.frequency == "monthly" and not monthly:
-                continue
+            if sub.frequency == "monthly" and (
+                not monthly
+                or any(
+                    at is not None and at.astimezone(zone).strftime("%Y-%m") == month
+                    for at in (last, sent_at.get(sub.user_id))
+                )
+            ):
+                continue  # not the month's first slot, or this month's digest went out already (a send-now)
             start = last if last is not None else from_iso(sub.created_at) if sub.created_at else slot
             due.append((sub, max(start, slot - LOOKBACK)))
         if not due:
@@ -370,6 +402,10 @@ class DigestService:
             snapshots = [(rid, content) for rid, at, content in runs if at > start or rid == run_id]
             chosen = personal_sections(snapshots, sub.themes, live)
             helpful = could_help(built.pool, offered.get(sub.user_id, set()), own.get(sub.user_id, set()))
+            # only news makes a personal digest worth a DM (the same rule as DigestContent.empty): an old
+            # featured resource or an old open question alone is not
+            items = [item for _, item in chosen] + list(helpful)
+            news_since = min(to_iso(start), built.content.since, key=from_iso)
             selection = {
                 "v": SELECTION_VERSION,
                 "locale": sub.locale or built.content.locale,
@@ -383,7 +419,7 @@ class DigestService:
                     "guild_id": guild_id,
                     "user_id": sub.user_id,
                     "period": period,
-                    "status": "planned" if chosen or helpful else "empty",
+                    "status": "planned" if has_news(items, news_since) else "empty",
                     "selection": json.dumps(selection, separators=(",", ":")),
                     "dm_channel_id": sub.dm_channel_id,
                 }
@@ -405,9 +441,32 @@ class DigestService:
         return run
 
     async def claim_post(self, run: Run) -> bool:
-        """Mark the run ``posting`` before the first send (False if another worker posted it meanwhile)."""
+        """Mark the run ``posting`` before the first send (False if another worker posted it meanwhile).
+
+        The first claim's moment is kept (``post_attempted_at``) for :meth:`post_needs_lookup`.
+        """
         async with self._uow.transaction() as tx:
-            return await self._repo.claim_post(tx, run.id)
+            return await self._repo.claim_post(tx, run.id, self._clock.now())
+
+    def post_needs_lookup(self, run: Run) -> bool:
+        """Whether an earlier attempt may have posted parts that Discord's nonce no longer deduplicates.
+
+        ``run`` as :meth:`due_post` returned it (before this attempt's claim).
+        """
+        return (
+            run.status == "posting"
+            and run.post_attempted_at is not None
+            and self._clock.now() - from_iso(run.post_attempted_at) >= NONCE_SAFE
+        )
+
+    async def previous_post(self, run: Run) -> int | None:
+        """The last message of the server's previous digest post in the same channel (older ones are not this run's)."""
+        return await self._repo.last_posted(run)
+
+    async def posted_part(self, run: Run, message_ids: list[int]) -> None:
+        """Record the parts of the channel post sent so far (a retry sends only the rest)."""
+        async with self._uow.transaction() as tx:
+            await self._repo.posted_part(tx, run.id, message_ids)
 
     async def posted(self, run: Run, message_ids: list[int]) -> None:
         """Record the sent messages (status ``posted``)."""
@@ -428,7 +487,48 @@ class DigestService:
         """
         now = self._clock.now()
         async with self._uow.transaction() as tx:
+            gave_up = await self._repo.give_up(tx, run_id, MAX_ATTEMPTS, GAVE_UP, now)
+            if gave_up:
+                log.warning(
+                    "Digest run %s: %d delivery(ies) failed %d times in passing; given up",
+                    run_id,
+                    gave_up,
+                    MAX_ATTEMPTS,
+                )
             return await self._repo.claim_deliveries(tx, run_id, worker, now, now + self._claim_lease, limit)
+
+    async def renew(self, deliveries: Collection[Delivery], worker: str) -> int:
+        """Extend ``worker``'s claims on these deliveries by another lease (called while a batch is being sent)."""
+        if not deliveries:
+            return 0
+        async with self._uow.transaction() as tx:
+            return await self._repo.renew(tx, [d.id for d in deliveries], worker, self._clock.now() + self._claim_lease)
+
+    @property
+    def claim_lease(self) -> timedelta:
+        """How long a claim on a delivery holds without renewal."""
+        return self._claim_lease
+
+    def needs_lookup(self, delivery: Delivery) -> bool:
+        """Whether an earlier attempt may have sent this DM so long ago that Discord's nonce no longer catches it.
+
+        Then the cog first looks in the member's DM channel for the digest (:meth:`previous_message` bounds it).
+        """
+        return (
+            delivery.attempts > 1
+            and delivery.attempted_at is not None
+            and self._clock.now() - from_iso(delivery.attempted_at) >= NONCE_SAFE
+        )
+
+    async def previous_message(self, delivery: Delivery) -> int | None:
+        """The newest message id of the member's earlier digests from this server (anything newer is this one)."""
+        return await self._repo.last_message(delivery)
+
+    async def dm_channel_opened(self, delivery: Delivery, dm_channel_id: int) -> None:
+        """Remember the member's DM channel as soon as it is opened, before anything is sent to it."""
+        async with self._uow.transaction() as tx:
+            await self._repo.set_delivery_dm_channel(tx, delivery.id, dm_channel_id)
+            await self._repo.set_dm_channel(tx, delivery.guild_id, delivery.user_id, dm_channel_id)
 
     async def _snapshot(self, run_id: int) -> tuple[DigestContent, tuple[DigestItem, ...]] | None:
         """A run's snapshot and pool, cached (the fan-out asks for the same run thousands of times)."""
@@ -492,7 +592,8 @@ class DigestService:
     async def finish_run(self, run_id: int) -> RunReport | None:
         """When no delivery is left planned or claimed: claim the run's report (once per run) and return it.
 
-        None while work remains or when reported already.
+        None while work remains or when reported already. A report with failures is sent by a durable
+        ``digest.report`` job enqueued in the claim's transaction (so a crash after the claim loses nothing).
 
         The channel post counts as work too: call this after the post job as well as after each fan-out batch,
         and whichever finishes last gets the report.
@@ -500,9 +601,22 @@ class DigestService:
         async with self._uow.transaction() as tx:
             if not await self._repo.claim_report(tx, run_id, self._clock.now()):
                 return None
-            run = await self._repo.run(run_id, tx)
-            counts = await self._repo.delivery_counts(run_id, tx)
-        assert run is not None
+            report = await self._report(tx, run_id)
+            if report is not None and report.has_failures:
+                await self._jobs.enqueue(
+                    tx, REPORT_JOB, {"run_id": run_id}, dedupe_key=f"{REPORT_JOB}:{run_id}", guild_id=report.guild_id
+                )
+        return report
+
+    async def report(self, run_id: int) -> RunReport | None:
+        """A run's report (for the ``digest.report`` job), or None when the run is gone."""
+        return await self._report(None, run_id)
+
+    async def _report(self, tx: Reader | None, run_id: int) -> RunReport | None:
+        run = await self._repo.run(run_id, tx)
+        if run is None:
+            return None
+        counts = await self._repo.delivery_counts(run_id, tx)
         return RunReport(
             guild_id=run.guild_id,
             run_id=run.id,
@@ -548,8 +662,12 @@ class DigestService:
         return stored
 
     async def unsubscribe(self, guild_id: int, user_id: int) -> bool:
-        """End a subscription; False when there was none (a second click is harmless)."""
+        """End a subscription; False when there was none (a second click is harmless).
+
+        Personal digests planned for the member and not yet claimed by the fan-out are dropped (``empty``).
+        """
         async with self._uow.transaction() as tx:
+            await self._repo.drop_planned(tx, guild_id, user_id)
             return await self._repo.unsubscribe(tx, guild_id, user_id)
 
     async def subscription(self, guild_id: int, user_id: int) -> Subscription | None:
