@@ -49,6 +49,7 @@ from bot.domain.scan.instrument import Instrument
 from bot.domain.scan.service import ScanService
 from bot.domain.search.engine import SearchEngine
 from bot.domain.search.glossary import Glossary
+from bot.domain.search.search_log import SearchLog
 from bot.domain.setup import SetupService
 from bot.domain.skills import SkillsServices
 from bot.domain.skills.catalog import SkillCatalog
@@ -101,7 +102,10 @@ def build_services(
     jobs = JobService(db, jobs_repo, clock, job_runner.policies)
     guild_settings = GuildSettingsService(db, GuildSettingsRepo(db), clock)
     knowledge_repo, members_repo = KnowledgeRepo(db), MembersRepo(db)
-    search = SearchEngine(db, knowledge_repo, clock, glossary or Glossary.load(), log_searches=False, jobs=jobs)
+    search_log = SearchLog(db, knowledge_repo)  # /ask logs through it; the composition root runs and flushes it
+    search = SearchEngine(
+        db, knowledge_repo, clock, glossary or Glossary.load(), log_searches=False, jobs=jobs, search_log=search_log
+    )
     search.register_jobs(job_runner)
     audit_repo = AuditRepo(db)
     qa = QAService(db, QaRepo(db), search, clock, audit_repo)

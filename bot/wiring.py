@@ -60,7 +60,8 @@ async def open_services(
         )
         if not read_only:
             await services.search.reindex_stale()  # after a glossary or analyser change; one query otherwise
-        yield services
+        async with services.search.log_writer():  # ends before the database closes: no logged search is lost
+            yield services
 
 
 @asynccontextmanager

@@ -1,9 +1,9 @@
-"""SQLite storage: one writer connection with a single write path, and a read-only connection for reads.
+"""SQLite storage: one writer connection with a single write path, and a small pool of read-only connections.
 
 The seams a service sees are the protocols at the top of this module: :class:`UnitOfWork` opens one
 transaction per use case, and the :class:`Transaction` it yields is passed, unopened, to every repository
-the use case calls. Reads that need not be consistent with a write use :class:`Reader` (the read-only
-connection), so a half-written, uncommitted change is never visible to them. A second backend would
+the use case calls. Reads that need not be consistent with a write use :class:`Reader` (a read-only
+connection of the pool), so a half-written, uncommitted change is never visible to them. A second backend would
 implement the same three protocols and its own repositories; services would not change.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +28,8 @@ Row = sqlite3.Row
 
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 32 * 1024
+READERS = 2
+"""Read-only connections in the pool: one per core, so concurrent searches use both cores."""
 
 
 class Reader(Protocol):
@@ -116,24 +118,30 @@ async def _connect(path: Path, *, read_only: bool) -> aiosqlite.Connection:
 
 
 class Database(_Connection):
-    """The SQLite database: a writer connection (all writes, through :meth:`transaction`) and a reader.
+    """The SQLite database: a writer connection (all writes, through :meth:`transaction`) and a read pool.
 
     aiosqlite runs every call for a connection on one worker thread, so coroutines would interleave
     statements; :meth:`transaction` therefore holds an asyncio lock and issues ``BEGIN IMMEDIATE``.
-    Reads through :meth:`fetch_one` and friends use the second, read-only connection: in WAL mode they see
-    the last committed state, never a transaction in progress.
+    Reads through :meth:`fetch_one` and friends take an idle connection of a small pool of read-only
+    connections (each with its own thread, so concurrent reads run in parallel, also while a transaction
+    holds the write lock): in WAL mode they see the last committed state, never a transaction in progress.
     """
 
     def __init__(
         self,
         writer: aiosqlite.Connection,
-        reader: aiosqlite.Connection | None,
+        readers: Sequence[aiosqlite.Connection],
         path: Path,
         snapshots: aiosqlite.Connection | None = None,
     ) -> None:
-        super().__init__(reader or writer)
+        pool = list(readers) or [writer]  # in memory: reads share the writer's connection, as before
+        super().__init__(pool[0])
         self._writer = writer
-        self._reader = reader
+        self._readers = list(readers)
+        self._pool = pool
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for conn in pool:
+            self._idle.put_nowait(conn)
         self._snapshots = snapshots
         self.path = path
         self._lock = asyncio.Lock()
@@ -143,21 +151,23 @@ class Database(_Connection):
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: Path | str) -> AsyncIterator[Database]:
+    async def open(cls, path: Path | str, *, readers: int = READERS) -> AsyncIterator[Database]:
         """Open (creating if needed) the database at ``path`` and close it on exit."""
-        db = await cls.connect(path)
+        db = await cls.connect(path, readers=readers)
         try:
             yield db
         finally:
             await db.close()
 
     @classmethod
-    async def connect(cls, path: Path | str) -> Database:
-        """Connect the writer (WAL, foreign keys, busy timeout) and the reader.
+    async def connect(cls, path: Path | str, *, readers: int = READERS) -> Database:
+        """Connect the writer (WAL, foreign keys, busy timeout), the read pool and the snapshot connection.
 
         Raises :class:`ConfigError` (with every connection closed) when the file is not an SQLite
         database or cannot be opened or created.
         """
+        if readers < 1:
+            raise ValueError("the read pool needs at least one connection")
         p = Path(path)
         memory = str(p) == ":memory:"
         try:
@@ -167,25 +177,48 @@ class Database(_Connection):
         except (sqlite3.Error, OSError) as exc:
             raise ConfigError(f"Cannot open the database {p}: {exc}") from None
         if memory:  # a second connection would see a different, empty database
-            return cls(writer, None, p)
+            return cls(writer, (), p)
         opened: list[aiosqlite.Connection] = [writer]
         try:
-            reader = await _connect(p, read_only=True)
-            opened.append(reader)
+            for _ in range(readers):
+                opened.append(await _connect(p, read_only=True))
             snapshots = await _connect(p, read_only=True)
         except (sqlite3.Error, OSError) as exc:
             for conn in opened:
                 await conn.close()
             raise ConfigError(f"Cannot open the database {p}: {exc}") from None
-        return cls(writer, reader, p, snapshots)
+        return cls(writer, opened[1:], p, snapshots)
+
+    @property
+    def readers(self) -> int:
+        """How many read connections the pool holds."""
+        return len(self._pool)
 
     async def close(self) -> None:
-        """Close every connection (waits for a running transaction and snapshot)."""
+        """Close every connection (waits for a running transaction, snapshot and every read in progress)."""
         async with self._lock, self._snapshot_lock:
-            for conn in (self._snapshots, self._reader):
+            for _ in self._pool:  # every connection back in the pool: no read runs any more
+                await self._idle.get()
+            for conn in (self._snapshots, *self._readers):
                 if conn is not None:
                     await conn.close()
             await self._writer.close()
+            for conn in self._pool:  # a read after closing fails at once instead of waiting for a connection
+                self._idle.put_nowait(conn)
+
+    @asynccontextmanager
+    async def _read_connection(self) -> AsyncIterator[_Connection]:
+        """An idle connection of the read pool for one statement; back in the pool afterwards, also on errors."""
+        conn = await self._idle.get()
+        try:
+            yield _Connection(conn)
+        finally:
+            self._idle.put_nowait(conn)
+
+    async def create_read_function(self, name: str, arity: int, func: Callable[..., Any]) -> None:
+        """Register a Python SQL function on every read connection (and the snapshot one)."""
+        for conn in {id(c): c for c in (*self._pool, self._snapshots) if c is not None}.values():
+            await conn.create_function(name, arity, func)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -206,15 +239,17 @@ class Database(_Connection):
                 raise
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        """The first row of a query on the read connection (committed data only), or None."""
-        row = await super().fetch_one(sql, params)
+        """The first row of a query on a read connection of the pool (committed data only), or None."""
+        async with self._read_connection() as conn:
+            row = await conn.fetch_one(sql, params)
         if self.read_hook is not None:
             await self.read_hook(sql)
         return row
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        """Every row of a query on the read connection (committed data only)."""
-        rows = await super().fetch_all(sql, params)
+        """Every row of a query on a read connection of the pool (committed data only)."""
+        async with self._read_connection() as conn:
+            rows = await conn.fetch_all(sql, params)
         if self.read_hook is not None:
             await self.read_hook(sql)
         return rows

@@ -130,8 +130,7 @@ class QAService:
         """Search the knowledge base for a member's question; returns the search id (for feedback) and hits."""
         question = clean_text(text, limit=ASK_MAX, minimum=ASK_MIN, key="qa.ask")
         result = await self._search.search(guild_id, question, limit=SUGGESTIONS, lang=lang)
-        async with self._uow.transaction() as tx:
-            search_id = await self._repo.log_search(tx, guild_id, question, len(result.hits), self._clock.now())
+        search_id = await self._search.log(guild_id, question, len(result.hits))  # written in a later batch
         return search_id, result
 
     async def feedback(
@@ -341,6 +340,7 @@ class QAService:
 
     async def gaps(self, guild_id: int, days: int = 30) -> Gaps:
         """Figures for moderators: searches without results, answers marked not useful, open posts."""
+        await self._search.flush_log()  # include the searches made just now
         figures = await self._repo.gap_figures(guild_id, self._clock.now() - timedelta(days=days), limit=10)
         helpful, unhelpful = await self._repo.feedback_counts(guild_id)
         return Gaps(days=days, helpful=helpful, unhelpful=unhelpful, **figures)  # type: ignore[arg-type]
@@ -403,6 +403,7 @@ class QAService:
 
     async def question_of(self, guild_id: int, search_id: int) -> str:
         """The question a member asked in an earlier /ask (for the "post in the forum" button)."""
+        await self._search.flush_log()  # the button may be pressed before the batch was written
         question = await self._repo.logged_query(guild_id, search_id)
         if question is None:
             raise NotFound("qa.ask.expired")

@@ -20,6 +20,7 @@ from bot.domain.search.models import (
     Upserted,
     stored_terms,
 )
+from bot.domain.search.search_log import LoggedSearch
 from bot.domain.search.typo import delete_keys
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,11 @@ _LOG_SEARCH = """
     INSERT INTO search_log (guild_id, query, result_count, created_at)
     VALUES (:guild_id, :query, :result_count, :now)"""
 
+_LOG_SEARCHES = """
+    INSERT INTO search_log (id, guild_id, query, result_count, created_at)
+    VALUES (:id, :guild_id, :query, :result_count, :now)"""
+
+
 _UNANSWERED = """
     SELECT s.query, count(*) AS times, max(s.created_at) AS last_at
     FROM search_log AS s
@@ -195,8 +201,6 @@ _OPTIMIZE = """
 _PRUNE_WORD = """
     DELETE FROM knowledge_term_keys
     WHERE term = :word AND NOT EXISTS (SELECT 1 FROM knowledge_terms WHERE term = :word AND doc_count > 0)"""
-
-MAX_LOGGED_QUERY = 200
 
 
 class KnowledgeRepo:
@@ -334,11 +338,27 @@ class KnowledgeRepo:
         """Remember a search (no user id) so moderators can see what found nothing; return its id."""
         params = {
             "guild_id": guild_id,
-            "query": query[:MAX_LOGGED_QUERY],
+            "query": query,
             "result_count": result_count,
             "now": to_iso(now),
         }
         return await tx.execute(_LOG_SEARCH, params)
+
+    async def log_searches(self, tx: Transaction, rows: Sequence[LoggedSearch]) -> None:
+        """Store a batch of searches under the ids they were given when they were made (one statement)."""
+        await tx.executemany(
+            _LOG_SEARCHES,
+            [
+                {
+                    "id": r.id,
+                    "guild_id": r.guild_id,
+                    "query": r.query,
+                    "result_count": r.result_count,
+                    "now": to_iso(r.created_at),
+                }
+                for r in rows
+            ],
+        )
 
     async def unanswered_searches(self, guild_id: int, since: datetime, limit: int = 20) -> list[tuple[str, int]]:
         """The most frequent searches without results since a moment, as ``(query, times)``."""

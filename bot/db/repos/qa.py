@@ -110,9 +110,6 @@ _SOLVED_ALL = """
     WHERE status = 'solved'
     ORDER BY thread_id"""
 
-_LOG_SEARCH = """
-    INSERT INTO search_log (guild_id, query, result_count, created_at) VALUES (:guild_id, :query, :count, :now)"""
-
 _LOGGED_QUERY = """
     SELECT query FROM search_log WHERE guild_id = :guild_id AND id = :id"""
 
@@ -291,11 +288,6 @@ class QaRepo:
         )
         if document_id is not None:
             await tx.execute(_COUNTER[helpful], {"delta": 1, "id": document_id})
-
-    async def log_search(self, tx: Transaction, guild_id: int, query: str, result_count: int, now: datetime) -> int:
-        """Record an /ask search (for feedback and moderators' gap figures); return its id."""
-        params = {"guild_id": guild_id, "query": query, "count": result_count, "now": to_iso(now)}
-        return await tx.execute(_LOG_SEARCH, params)
 
     async def logged_query(self, guild_id: int, search_id: int) -> str | None:
         """The text of an earlier search in this server."""

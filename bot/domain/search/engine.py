@@ -2,7 +2,9 @@
 
 A search costs at most four statements: one vocabulary lookup (document frequencies of every query
 term and every possible compound part, plus N), one typo lookup if a word is unknown, one FTS5 query
-that returns the best ~100 candidates with their analysed fields, and the search-log insert.
+that returns the best ~100 candidates with their analysed fields. Every read runs on the database's read
+pool, so concurrent searches use both cores and never wait for the write lock; the search-log row is handed
+to the batching writer (:mod:`bot.domain.search.search_log`) instead of being written during the search.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -47,6 +50,7 @@ from bot.domain.search.ranking import (
     rank,
     retrieval_terms,
 )
+from bot.domain.search.search_log import MAX_LOGGED_QUERY, SearchLog
 from bot.domain.search.typo import best_correction, correctable, keys_for
 from bot.errors import Invalid
 
@@ -83,6 +87,7 @@ class SearchEngine:
         log_searches: bool = True,
         candidates: int = CANDIDATES,
         jobs: JobService | None = None,
+        search_log: SearchLog | None = None,
     ) -> None:
         self._uow = uow
         self._repo = repo
@@ -91,6 +96,7 @@ class SearchEngine:
         self._log_searches = log_searches
         self._candidates = candidates
         self._jobs = jobs
+        self._search_log = search_log
         self.fingerprint = analyzer_fingerprint(self._glossary)
 
     async def search(self, guild_id: int, query: str, *, limit: int = 10, lang: str | None = None) -> SearchResult:
@@ -104,9 +110,27 @@ class SearchEngine:
         plan = plan_query(text, self._glossary)
         result = await self._run(guild_id, text, plan, limit, lang) if plan.concepts else SearchResult(query=text)
         if self._log_searches and text.strip():
-            async with self._uow.transaction() as tx:
-                await self._repo.log_search(tx, guild_id, text.strip(), len(result.hits), self._clock.now())
+            await self.log(guild_id, text.strip()[:MAX_LOGGED_QUERY], len(result.hits))
         return result
+
+    async def log(self, guild_id: int, query: str, result_count: int) -> int:
+        """Log a search (no member id) and return its id, without waiting for the write lock.
+
+        With a batching writer the row is written shortly after (see :mod:`bot.domain.search.search_log`);
+        an engine built without one (tools, tests) writes it at once in its own transaction.
+        """
+        if self._search_log is not None:
+            return await self._search_log.add(guild_id, query, result_count, self._clock.now())
+        async with self._uow.transaction() as tx:
+            return await self._repo.log_search(tx, guild_id, query, result_count, self._clock.now())
+
+    async def flush_log(self) -> int:
+        """Write every logged search still pending (before a use case reads the log); return how many."""
+        return 0 if self._search_log is None else await self._search_log.flush()
+
+    def log_writer(self) -> AbstractAsyncContextManager[object]:
+        """Run the search log's background writer for the block; every pending search is written at its end."""
+        return nullcontext() if self._search_log is None else self._search_log.running()
 
     async def _run(self, guild_id: int, text: str, plan: QueryPlan, limit: int, lang: str | None) -> SearchResult:
         counts = await self._repo.term_counts(guild_id, plan.terms() | plan.lookups | {""})
@@ -227,6 +251,8 @@ class SearchEngine:
         The full-text index keeps deleted entries in its segments until they are merged, so a compaction
         job is queued to drop the old texts for good.
         """
+        if self._search_log is not None:  # pending searches are masked with the stored ones
+            await self._search_log.write_pending(tx)
         touched = await self._repo.forget_member(tx, guild_id, user_id)
         if self._jobs is not None:
             await self._jobs.enqueue(tx, COMPACT_JOB, dedupe_key=COMPACT_JOB)
