@@ -202,6 +202,10 @@ class JobService:
         """One job by id (committed state), or None."""
         return await self._repo.get(job_id)
 
+    async def running_elsewhere(self, kind: str, worker_id: str) -> bool:
+        """Whether another worker (another process) is running a job of this kind now, under a live lease."""
+        return await self._repo.running_elsewhere(kind, worker_id, self._clock.now())
+
     async def find_active(self, dedupe_key: str) -> Job | None:
         """The pending or running job with this key, or None."""
         return await self._repo.find_active(dedupe_key)

@@ -42,6 +42,8 @@ CONCURRENCY: Final = 8
 """Deliveries sent at the same time within a batch; the pacer, not this, sets the rate."""
 RETRY_RELEASED: Final = timedelta(minutes=5)
 """When only deliveries that failed in passing are left, the fan-out job tries again this much later."""
+FANOUT_ELSEWHERE_WAIT: Final = timedelta(seconds=30)
+"""While another process fans out digests, this one looks again this much later."""
 TAKEOVER_MARGIN: Final = timedelta(seconds=5)
 """Waiting for another worker's claims: look again this long after they run out."""
 FANOUT_LEASE: Final = timedelta(minutes=2)
@@ -176,6 +178,10 @@ class DigestJobs:
         run_id = int(job.payload["run_id"])
         digest = self.services.digest
         worker = self.services.job_runner.worker_id
+        if await self.services.jobs.running_elsewhere(FANOUT_JOB, worker):
+            # the pacer is per process: two processes fanning out at once could together pass Discord's global
+            # limit, so one process fans out at a time (a run waits for the other process's to end)
+            raise RetryLater(FANOUT_ELSEWHERE_WAIT, "another process is sending digests")
         released: set[int] = set()
         limit = asyncio.Semaphore(CONCURRENCY)
 

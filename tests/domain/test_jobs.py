@@ -468,3 +468,26 @@ async def test_a_clean_shutdown_releases_held_jobs_at_once(
     assert await runner_b.run_due() == 1  # no waiting for A's lease
     job = await repo_a.get(job_id or 0)
     assert handler.ids == [job_id] and job is not None and (job.status, job.attempts) == ("done", 1)
+
+
+async def test_a_job_running_in_another_process_is_seen_while_its_lease_lives(
+    services: Services, runner: JobRunner, db: Database, clock: FixedClock
+) -> None:
+    """running_elsewhere: true for another worker's live lease of that kind, never for the asking worker's own
+    running job, another kind, or a lease that ran out (the digest fan-out uses it to run in one process at once)."""
+    started, release = asyncio.Event(), asyncio.Event()
+    other = JobRunner(db, JobsRepo(db), clock, "other-process")
+    other.register("fan", Recorder("other", rendezvous=(started, release)))
+    async with db.transaction() as tx:
+        await services.jobs.enqueue(tx, "fan")
+    running = asyncio.create_task(other.run_due())
+    await asyncio.wait_for(started.wait(), timeout=20)
+    try:
+        assert await services.jobs.running_elsewhere("fan", runner.worker_id)
+        assert not await services.jobs.running_elsewhere("fan", other.worker_id)
+        assert not await services.jobs.running_elsewhere("other-kind", runner.worker_id)
+        clock.advance(timedelta(hours=1))  # its lease ran out: a stopped process no longer holds others back
+        assert not await services.jobs.running_elsewhere("fan", runner.worker_id)
+    finally:
+        release.set()
+        await running

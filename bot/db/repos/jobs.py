@@ -84,6 +84,12 @@ _GET = """
            lease_owner, lease_expires_at, last_error, created_at, updated_at, finished_at
     FROM jobs WHERE id = :id"""
 
+_RUNNING_ELSEWHERE = """
+    SELECT 1 FROM jobs
+    WHERE kind = :kind AND status = 'running' AND lease_expires_at > :now
+      AND substr(lease_owner, 1, length(:worker) + 1) != :worker || '#'
+    LIMIT 1"""
+
 _FIND_ACTIVE = """
     SELECT id, kind, guild_id, payload, dedupe_key, status, attempts, max_attempts, run_at,
            lease_owner, lease_expires_at, last_error, created_at, updated_at, finished_at
@@ -231,6 +237,11 @@ class JobsRepo:
         """One job by id, or None."""
         row = await (tx or self._db).fetch_one(_GET, {"id": job_id})
         return None if row is None else _to_job(row)
+
+    async def running_elsewhere(self, kind: str, worker_id: str, now: datetime) -> bool:
+        """Whether a job of this kind runs under a live lease of another worker (another process)."""
+        params = {"kind": kind, "worker": worker_id, "now": to_iso(now)}
+        return await self._db.fetch_one(_RUNNING_ELSEWHERE, params) is not None
 
     async def find_active(self, dedupe_key: str, tx: Reader | None = None) -> Job | None:
         """The pending or running job with this key, or None."""
