@@ -143,3 +143,30 @@ async def test_closing_waits_for_reads_and_closes_every_connection(tmp_path: Pat
         await db.fetch_value("SELECT 1")
     with pytest.raises(ValueError, match="no active connection"):
         await db.fetch_value("SELECT 1")  # the connections went back to the pool: no read waits for ever
+
+
+async def test_connections_go_to_waiters_first_come_first_served() -> None:
+    """A returned connection goes to the longest waiter, not to a newer arrival (no read waits for ever), and a
+    cancelled waiter neither loses a connection nor blocks the ones behind it."""
+    from bot.db.database import _FairPool
+
+    conn = object()
+    pool = _FairPool([conn])  # type: ignore[list-item]
+    held = await pool.get()
+    order: list[str] = []
+
+    async def reader(name: str) -> None:
+        got = await pool.get()
+        order.append(name)
+        pool.put_nowait(got)
+
+    first = asyncio.create_task(reader("first"))
+    cancelled = asyncio.create_task(reader("cancelled"))
+    second = asyncio.create_task(reader("second"))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    pool.put_nowait(held)
+    late = asyncio.create_task(reader("late"))  # arrives after the give-back: must queue behind the others
+    await asyncio.gather(first, second, late, return_exceptions=False)
+    assert order == ["first", "second", "late"]
+    assert await pool.get() is conn
