@@ -200,6 +200,16 @@ class SteunpuntBot(commands.Bot):
             return
         await self.services.members.mark_delivered(notices)
 
+    async def send_dm(self, user_id: int, text: str, *, view: discord.ui.View | None = None) -> discord.Message:
+        """Send a member a direct message that pings nobody.
+
+        Raises what Discord refuses: Forbidden when their DMs are closed, NotFound for an unknown user.
+        """
+        user = self.get_user(user_id) or await self.fetch_user(user_id)
+        if view is None:
+            return await user.send(text, allowed_mentions=discord.AllowedMentions.none())
+        return await user.send(text, view=view, allowed_mentions=discord.AllowedMentions.none())
+
     async def deliver_notices_by_dm(self, guild: discord.Guild, user_id: int) -> bool:
         """DM waiting notices to a member who opted in; False (notices kept) if the DM fails."""
         notices = await self.services.members.pending_notices(guild.id, user_id)
@@ -208,8 +218,7 @@ class SteunpuntBot(commands.Bot):
         settings = await self.services.guild_settings.get(guild.id)
         text = self.notice_texts(notices, settings.locale or self.settings.default_locale)
         try:
-            user = self.get_user(user_id) or await self.fetch_user(user_id)
-            await user.send(f"**{safe(guild.name)}**\n{text}"[:2000])
+            await self.send_dm(user_id, f"**{safe(guild.name)}**\n{text}"[:2000])
         except discord.HTTPException as exc:
             log.info("Could not DM notices to a member (%s); they get them on their next command", exc.status)
             return False

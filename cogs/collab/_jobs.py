@@ -58,8 +58,7 @@ class CollabJobs:
         text = ask_text(proposal, ask.partner, server, self.bot.i18n, locale)
         view = answer_view(self.bot, proposal.guild_id, [ask.partner], locale)
         try:
-            user = self.bot.get_user(proposal.owner_id) or await self.bot.fetch_user(proposal.owner_id)
-            await user.send(text, view=view, allowed_mentions=discord.AllowedMentions.none())
+            await self.bot.send_dm(proposal.owner_id, text, view=view)
         except (discord.Forbidden, discord.NotFound) as exc:
             log.info("Could not DM a proposal's owner about a request (%s); a notice waits instead", exc.status)
             return False

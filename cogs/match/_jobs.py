@@ -57,8 +57,7 @@ class MatchJobs:
 
     async def _dm(self, user_id: int, text: str, view: discord.ui.View) -> bool:
         try:
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(text, view=view, allowed_mentions=discord.AllowedMentions.none())
+            await self.bot.send_dm(user_id, text, view=view)
         except (discord.Forbidden, discord.NotFound) as exc:
             log.info("Could not DM a member about an introduction (%s); a notice waits instead", exc.status)
             return False

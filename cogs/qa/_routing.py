@@ -133,8 +133,7 @@ class RoutingJobs:
         view = discord.ui.View(timeout=None)
         for button in answer_buttons(self.bot, ask.guild_id, ask.id, locale):
             view.add_item(button)
-        user = self.bot.get_user(ask.helper_id) or await self.bot.fetch_user(ask.helper_id)
-        await user.send(text, view=view, allowed_mentions=discord.AllowedMentions.none())
+        await self.bot.send_dm(ask.helper_id, text, view=view)
 
     async def announce(self, job: Job) -> None:
         """Mention the member who took the question in its thread, once: that adds them to the thread."""

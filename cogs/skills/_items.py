@@ -103,8 +103,7 @@ class Reminders:
         view = discord.ui.View(timeout=None)
         view.add_item(keep_button(self.bot, listing, locale))
         try:
-            user = self.bot.get_user(listing.user_id) or await self.bot.fetch_user(listing.user_id)
-            await user.send(text, view=view, allowed_mentions=discord.AllowedMentions.none())
+            await self.bot.send_dm(listing.user_id, text, view=view)
         except (discord.Forbidden, discord.NotFound) as exc:
             log.info("Could not DM a skills reminder (%s); it waits as a notice", exc.status)
             return False
