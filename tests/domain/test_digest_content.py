@@ -185,3 +185,14 @@ def test_what_counts_as_news() -> None:
     assert not is_news(DigestItem("open", "post:1", "Vraag", created_at=""), since)  # undated: not news
     assert is_news(DigestItem("solved", "post:2", "Opgelost", created_at=old), since)  # solved in the window
     assert not has_news([], since)
+
+
+async def test_the_preview_holds_what_was_stored_in_this_same_second(services: Services, clock: FixedClock) -> None:
+    """Times are stored to the second: a resource added a moment ago, with the clock not moved, is in the preview.
+
+    (Regression: `steunpunt digest render` right after an import in the same second rendered nothing.)
+    """
+    await configure(services)
+    added = await resource(services, 1)
+    preview = await services.digest.preview(GUILD)
+    assert keys(preview, "resources") == [f"resource:{added}"] and not preview.empty

@@ -252,7 +252,10 @@ class DigestService:
         settings = await self._settings.get(guild_id)
         now = self._clock.now()
         period = schedule.period_of(now, settings.timezone)
-        built = await self._build(settings, period, now, now, preview=True)
+        # Times are stored to the second and the window's end is exclusive: a preview ends just after this second,
+        # so something stored a moment ago (in this same second) is in it.
+        until = now.replace(microsecond=0) + timedelta(seconds=1)
+        built = await self._build(settings, period, now, until, preview=True)
         if member_id is None:
             return built.content
         subscription = await self._repo.subscription(guild_id, member_id)
