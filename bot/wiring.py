@@ -59,7 +59,7 @@ async def open_services(
             db, clock or SystemClock(), retention=retention, default_locale=settings.default_locale
         )
         if not read_only:
-            await services.search.reindex_stale()  # after a glossary or analyser change; one query otherwise
+            await services.search.schedule_reindex()  # after an analyser, glossary or lexicon change
         async with services.search.log_writer():  # ends before the database closes: no logged search is lost
             yield services
 

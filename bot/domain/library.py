@@ -301,12 +301,19 @@ class LibraryService:
         return found[:limit]
 
     async def vote_helpful(self, guild_id: int, resource_id: int, user_id: int) -> bool:
-        """A member found a resource helpful (once each); returns False if they had voted already."""
+        """A member found a resource helpful (once each); returns False if that changed nothing.
+
+        The library counts the vote for its own lists, and it is the member's one helpfulness vote on the
+        resource's search document (ranking uses it from the next search on; it replaces a "not useful" the
+        member gave the resource in /ask), both in one transaction.
+        """
         resource = await self.get(guild_id, resource_id)
         if resource.status != "approved":
             raise NotFound("resources.not_found")
         async with self._uow.transaction() as tx:
-            return await self._repo.vote_helpful(tx, guild_id, resource_id, user_id, self._clock.now())
+            counted = await self._repo.vote_helpful(tx, guild_id, resource_id, user_id, self._clock.now())
+            voted = await self._search.vote(tx, (guild_id, "resource", str(resource_id)), guild_id, user_id, True)
+        return counted or voted
 
     # --- curating --------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.domain.qa_models import FaqEntry, Gaps, HelpPost, Page
 from bot.domain.search.analysis import fold
 from bot.domain.search.engine import rekey
-from bot.domain.search.models import NewDocument, SearchHit, SearchResult
+from bot.domain.search.models import SHARED_GUILD, NewDocument, SearchHit, SearchResult
 from bot.errors import Conflict, Forbidden, Invalid, NotFound
 
 if TYPE_CHECKING:
@@ -136,13 +136,26 @@ class QAService:
     async def feedback(
         self, guild_id: int, user_id: int, search_id: int, document_id: int | None, helpful: bool
     ) -> None:
-        """Record "this helped" (for one document) or "not useful" (for the whole answer)."""
+        """Record "useful" / "not useful" for one document of an answer, or "not useful" for the whole answer.
+
+        The verdict is kept per search (the figures and the knowledge-gap signal). A verdict on a document is
+        also the member's one helpfulness vote on it, which ranking uses from the next search on: a later verdict
+        on the same document replaces it, and a verdict on the whole answer casts none. When the member changes
+        this answer's verdict away from a document (and no other verdict of theirs names it), its vote is withdrawn.
+        """
+        document: tuple[int, str, str] | None = None
         if document_id is not None:
             doc = await self._search.get(document_id)
-            if doc is None or doc.guild_id not in (guild_id, 0):
+            if doc is None or doc.guild_id not in (guild_id, SHARED_GUILD):
                 raise NotFound("qa.feedback.gone")
+            document = (doc.guild_id, doc.source, doc.source_key)
+        now = self._clock.now()
         async with self._uow.transaction() as tx:
-            await self._repo.record_feedback(tx, guild_id, user_id, search_id, document_id, helpful, self._clock.now())
+            replaced = await self._repo.record_feedback(tx, guild_id, user_id, search_id, document_id, helpful, now)
+            if replaced is not None and replaced != document:
+                await self._search.vote(tx, replaced, guild_id, user_id, None)
+            if document is not None:
+                await self._search.vote(tx, document, guild_id, user_id, helpful)
 
     # --- FAQ -------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.db.database import Database
+from bot.db.repos.knowledge import KnowledgeRepo
 from bot.domain.qa_models import HelpPost
 from bot.domain.resources import make_draft
 from bot.services import Services
@@ -191,7 +192,8 @@ def _build() -> None:
     )
 
     async def faq_edited(db: Database, ctx: dict[str, Any]) -> None:
-        assert await count(db, "SELECT count(*) FROM knowledge_documents WHERE body = 'Nieuw antwoord.'") == 1
+        indexed = await KnowledgeRepo(db).get_by_key(GUILD, "faq", str(ctx["entry"].id))  # the body is stored packed
+        assert indexed is not None and indexed.body == "Nieuw antwoord."
         assert await count(db, "SELECT version FROM faq_entries") == 2
         assert await audited(db, "faq.edit") == 1
 

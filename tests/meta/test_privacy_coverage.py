@@ -14,6 +14,7 @@ ID_COLUMN = re.compile(r"(_id|_by)$")
 NOT_A_MEMBER: frozenset[str] = frozenset(
     {
         "guild_id",
+        "doc_guild_id",  # the server of a voted-on document (knowledge_votes); the voter is user_id
         "forum_id",
         "tag_id",
         "thread_id",

@@ -23,11 +23,10 @@ from bot.domain.search.ranking import (
     add_compound_parts,
     excerpt,
     idf,
-    match_expression,
     plan_query,
     retrieval_terms,
 )
-from bot.domain.search.typo import best_correction, correctable, delete_keys, distance, keys_for
+from bot.domain.search.typo import best_correction, correctable, distance, edits, edits1
 
 HOSTILE = [
     "",
@@ -206,10 +205,14 @@ def test_shipped_glossary_covers_the_sector() -> None:
 # --- typo correction ----------------------------------------------------------------------------------
 
 
-def test_delete_keys() -> None:
-    """A word is stored under itself and each one-deletion variant."""
-    assert delete_keys("abc") == {"abc", "bc", "ac", "ab"}
-    assert set(keys_for(["ab", "ba"])) == {"ab", "ba", "a", "b"}
+def test_edits_reach_every_single_edit_and_long_words_further() -> None:
+    """Deletion, swap, substitution and insertion are one edit; long words also reach a deletion plus one more."""
+    found = edits1("abc")
+    assert {"bc", "bac", "abd", "abcd", "xabc"} <= found and "abc" not in found
+    assert all(distance("abc", e) == 1 for e in found)
+    assert "museum" in edits("musuem") and "metadata" in edits("metedata")
+    assert "digitalisering" in edits("digittaliseringg")  # two edits, long word
+    assert "digitalisering" not in edits1("digittaliseringg")
 
 
 @pytest.mark.parametrize(
@@ -243,19 +246,11 @@ def test_short_and_non_alphabetic_words_are_not_corrected() -> None:
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_match_expression_is_always_safe(text: str) -> None:
-    """Whatever the query, the MATCH string is only quoted terms of [a-z0-9_] joined by OR."""
+def test_query_terms_are_always_safe(text: str) -> None:
+    """Whatever the query, every term it plans is made of [a-z0-9_] only (the index's own alphabet)."""
     plan = plan_query(text, GLOSSARY)
-    expression = match_expression(sorted(plan.terms()))
-    if expression:
-        for part in expression.split(" OR "):
-            assert re.fullmatch(r'"[a-z0-9_]+"', part)
+    assert all(re.fullmatch(r"[a-z0-9_]+", t) for t in plan.terms())
     assert len(plan.concepts) <= 32
-
-
-def test_match_expression_drops_unsafe_terms() -> None:
-    """Terms not made by the analyser are refused even if passed in."""
-    assert match_expression(["ok", 'bad"', "a OR b", "c_x"]) == '"ok" OR "c_x"'
 
 
 def test_plan_joins_hyphen_words_and_adds_phrase_concepts() -> None:
@@ -287,6 +282,16 @@ def test_retrieval_terms_skip_weak_and_very_common_terms() -> None:
     assert "museum" in retrieval_terms(plan, small, 150)  # small indexes are never pruned
 
 
+def test_retrieval_terms_take_the_rarest_concepts_within_a_budget() -> None:
+    """The two rarest concepts always fetch; others only while their postings fit the budget."""
+    plan = plan_query("beeldbank subsidie collectie", GLOSSARY)
+    counts = {"beeldbank": 10, "c_image_bank": 12, "subsidie": 900, "p_subsid": 950, "collectie": 5000}
+    everything = retrieval_terms(plan, counts, 100_000, budget=10_000)
+    assert "collectie" in everything and "subsidie" in everything
+    tight = retrieval_terms(plan, counts, 100_000, budget=2_000)
+    assert "beeldbank" in tight and "subsidie" in tight and "collectie" not in tight
+
+
 def test_idf_is_never_negative() -> None:
     """A term in every document still weighs a little, never less than nothing."""
     assert idf(100, 100) > 0
@@ -309,7 +314,7 @@ def test_document_analyser_splits_only_dutch_compounds() -> None:
     analyser = DocumentAnalyser(GLOSSARY, known_words({"erfgoed", "instelling", "hand", "written"}), "v")
     nl = analyser.record(NewDocument(0, "import", "a", "faq", "erfgoedinstelling", "", lang="nl"))
     en = analyser.record(NewDocument(0, "import", "b", "faq", "handwritten", "", lang="en"))
-    assert "erfgoed" in nl.title_terms.split()
-    assert "written" not in en.title_terms.split()
-    assert nl.words == "erfgoedinstelling"
-    assert "" in nl.terms()
+    assert "erfgoed" in nl.fields[0] and nl.fields[0]["erfgoedinstel"] == 1
+    assert "written" not in en.fields[0]
+    assert nl.fields[1] == {} and nl.fields[2] == {}
+    assert "erfgoed" in nl.terms()

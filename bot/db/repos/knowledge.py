@@ -1,12 +1,20 @@
-"""SQL for the knowledge base: documents, their full-text index, the vocabulary and the search log."""
+"""SQL for the knowledge base: documents, their scoped full-text index, helpfulness votes and the search log.
+
+The index (migration 0016) is a contentless FTS5 table whose tokens carry their server's scope,
+``"<scope>_<term>"``: a server's search reads only its own doclists and those of the shared scope 0. Per-scope
+document frequencies come from the ``knowledge_vocab`` fts5vocab table; N per scope from ``knowledge_scopes``.
+This repository is the only code that writes ``knowledge_documents``, its index and ``knowledge_votes``.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
+import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from bot.clock import to_iso
@@ -18,12 +26,14 @@ from bot.domain.search.models import (
     IndexRecord,
     KnowledgeDocument,
     Upserted,
-    stored_terms,
 )
 from bot.domain.search.search_log import LoggedSearch
-from bot.domain.search.typo import delete_keys
+from bot.domain.search.termdata import FieldCounts, TermData, encode, index_text
 
 log = logging.getLogger(__name__)
+
+BODY_LEVEL = 6
+"""zlib level for stored bodies: prose halves, and a hundred candidates decompress in well under a millisecond."""
 
 _GET = """
     SELECT d.id, d.guild_id, d.source, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url,
@@ -39,7 +49,7 @@ _GET_BY_KEY = """
 
 _STORED_BY_KEYS = """
     SELECT d.id, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url, d.solved, d.featured,
-           d.index_title, d.index_tags, d.index_body, d.index_words, d.analyzer
+           d.analyzer, d.terms
     FROM knowledge_documents AS d
     WHERE d.guild_id = :guild_id AND d.source = :source
       AND d.source_key IN (SELECT value FROM json_each(:keys))"""
@@ -52,11 +62,13 @@ _IDS_BY_KEYS = """
 
 _UPSERT = """
     INSERT INTO knowledge_documents (guild_id, source, source_key, kind, lang, theme, title, body, tags, url,
-                                     solved, featured, index_title, index_tags, index_body, index_words,
-                                     analyzer, created_at, updated_at)
+                                     solved, featured, helpful, unhelpful, terms, analyzer, created_at, updated_at)
     VALUES (:guild_id, :source, :source_key, :kind, :lang, :theme, :title, :body, :tags, :url,
-            :solved, :featured, :index_title, :index_tags, :index_body, :index_words,
-            :analyzer, :now, :now)
+            :solved, :featured, (SELECT count(*) FROM knowledge_votes AS v
+             WHERE v.doc_guild_id = :guild_id AND v.source = :source AND v.source_key = :source_key
+               AND v.helpful = 1), (SELECT count(*) FROM knowledge_votes AS v
+             WHERE v.doc_guild_id = :guild_id AND v.source = :source AND v.source_key = :source_key
+               AND v.helpful = 0), :terms, :analyzer, :now, :now)
     ON CONFLICT (guild_id, source, source_key) DO UPDATE SET
         kind = excluded.kind,
         lang = excluded.lang,
@@ -67,92 +79,107 @@ _UPSERT = """
         url = excluded.url,
         solved = excluded.solved,
         featured = excluded.featured,
-        index_title = excluded.index_title,
-        index_tags = excluded.index_tags,
-        index_body = excluded.index_body,
-        index_words = excluded.index_words,
+        terms = excluded.terms,
         analyzer = excluded.analyzer,
         updated_at = excluded.updated_at"""
 
 _DELETE = """
     DELETE FROM knowledge_documents
     WHERE guild_id = :guild_id AND source = :source AND source_key = :source_key
-    RETURNING index_title, index_tags, index_body, index_words"""
+    RETURNING id, terms"""
 
-_ADD_TERMS = """
-    INSERT INTO knowledge_terms (term, guild_id, doc_count) VALUES (:term, :guild_id, :delta)
-    ON CONFLICT (term, guild_id) DO UPDATE SET doc_count = doc_count + excluded.doc_count"""
+_FTS_INSERT = """
+    INSERT INTO knowledge_fts (rowid, title, tags, body) VALUES (:id, :title, :tags, :body)"""
 
-_SUBTRACT_TERMS = """
-    UPDATE knowledge_terms SET doc_count = max(0, doc_count - :delta) WHERE term = :term AND guild_id = :guild_id"""
+_FTS_DELETE = """
+    INSERT INTO knowledge_fts (knowledge_fts, rowid, title, tags, body) VALUES ('delete', :id, :title, :tags, :body)"""
 
-_DROP_EMPTY_TERM = """
-    DELETE FROM knowledge_terms WHERE term = :term AND guild_id = :guild_id AND doc_count <= 0"""
+_SCOPES = """
+    SELECT guild_id, scope, documents FROM knowledge_scopes WHERE guild_id IN (:guild_id, :shared)"""
 
-_KNOWN_WORDS = """
-    SELECT k.key
-    FROM knowledge_term_keys AS k
-    WHERE k.key IN (SELECT value FROM json_each(:words)) AND k.term = k.key"""
+_NEW_SCOPE = """
+    INSERT INTO knowledge_scopes (guild_id, scope, documents)
+    VALUES (:guild_id, (SELECT coalesce(max(scope), 0) + 1 FROM knowledge_scopes), 0)
+    ON CONFLICT (guild_id) DO NOTHING"""
 
-_ADD_KEY = """
-    INSERT OR IGNORE INTO knowledge_term_keys (key, term) VALUES (:key, :term)"""
+_SCOPE_OF = """
+    SELECT scope FROM knowledge_scopes WHERE guild_id = :guild_id"""
+
+_COUNT_DOCUMENTS = """
+    UPDATE knowledge_scopes SET documents = max(0, documents + :delta) WHERE guild_id = :guild_id"""
 
 _TERM_COUNTS = """
-    SELECT t.term, sum(t.doc_count) AS doc_count
-    FROM knowledge_terms AS t
-    WHERE t.term IN (SELECT value FROM json_each(:terms)) AND t.guild_id IN (:guild_id, :shared)
+    SELECT t.term, sum(t.documents) AS documents FROM knowledge_terms AS t
+    WHERE t.scope IN (SELECT value FROM json_each(:scopes)) AND t.term IN (SELECT value FROM json_each(:terms))
     GROUP BY t.term"""
 
-_TYPO_CANDIDATES = """
-    SELECT k.term, sum(t.doc_count) AS doc_count
-    FROM knowledge_term_keys AS k
-    JOIN knowledge_terms AS t ON t.term = k.term AND t.guild_id IN (:guild_id, :shared)
-    WHERE k.key IN (SELECT value FROM json_each(:keys)) AND t.doc_count > 0
-    GROUP BY k.term"""
+_ADD_TERMS = """
+    INSERT INTO knowledge_terms (scope, term, documents) VALUES (:scope, :term, :delta)
+    ON CONFLICT (scope, term) DO UPDATE SET documents = documents + excluded.documents"""
 
-_CANDIDATES_FAST = """
-    WITH top AS (
-        SELECT rowid AS id, bm25(knowledge_fts, :w_title, :w_tags, :w_body) AS rank
-        FROM knowledge_fts
-        WHERE knowledge_fts MATCH :match
-        ORDER BY rank
-        LIMIT :overfetch
+_SUBTRACT_TERMS = """
+    UPDATE knowledge_terms SET documents = documents - :delta WHERE scope = :scope AND term = :term
+    AND documents > :delta"""
+
+_DROP_TERMS = """
+    DELETE FROM knowledge_terms WHERE scope = :scope AND term = :term AND documents <= :delta"""
+
+_CANDIDATES = """
+    WITH query AS (
+        SELECT value ->> 0 AS phrase, value ->> 1 AS concept, value ->> 2 AS weight FROM json_each(:terms)
+    ), matches AS (
+        SELECT f.rowid AS id, q.concept AS concept, q.weight AS weight
+        FROM query AS q CROSS JOIN knowledge_fts AS f
+        WHERE f.knowledge_fts MATCH q.phrase
+    ), best AS (
+        SELECT id, concept, max(weight) AS weight FROM matches GROUP BY id, concept
+    ), top AS (
+        SELECT id, sum(weight) AS score FROM best GROUP BY id ORDER BY score DESC, id LIMIT :limit
     )
     SELECT d.id, d.guild_id, d.source, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url,
-           d.solved, d.featured, d.helpful, d.unhelpful, d.created_at, d.updated_at,
-           d.index_title, d.index_tags, d.index_body
+           d.solved, d.featured, d.helpful, d.unhelpful, d.created_at, d.updated_at, d.terms
     FROM top JOIN knowledge_documents AS d ON d.id = top.id
-    WHERE d.guild_id IN (:guild_id, :shared)
-    ORDER BY top.rank
-    LIMIT :limit"""
+    ORDER BY top.score DESC, top.id"""
+"""Each query term reads its own doclist (one MATCH per scoped term), so the cost is the postings of the chosen
+terms, which the engine keeps within a budget. A document scores, per concept, its best term weight."""
 
-_CANDIDATES_EXACT = """
-    WITH top AS (
-        SELECT f.rowid AS id, bm25(knowledge_fts, :w_title, :w_tags, :w_body) AS rank
-        FROM knowledge_fts AS f
-        JOIN knowledge_documents AS g ON g.id = f.rowid
-        WHERE knowledge_fts MATCH :match AND g.guild_id IN (:guild_id, :shared)
-        ORDER BY rank
-        LIMIT :limit
-    )
-    SELECT d.id, d.guild_id, d.source, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url,
-           d.solved, d.featured, d.helpful, d.unhelpful, d.created_at, d.updated_at,
-           d.index_title, d.index_tags, d.index_body
-    FROM top JOIN knowledge_documents AS d ON d.id = top.id
-    ORDER BY top.rank"""
+_VOTE_GET = """
+    SELECT helpful FROM knowledge_votes
+    WHERE doc_guild_id = :doc_guild_id AND source = :source AND source_key = :source_key AND user_id = :user_id"""
 
-OVERFETCH = 4
-"""The fast path ranks this many times ``limit`` documents of every server, then keeps the searching
-server's (and the shared) ones; only if too few remain does the exact, per-row-filtered query run."""
+_VOTE_SET = """
+    INSERT INTO knowledge_votes (doc_guild_id, source, source_key, user_id, guild_id, helpful, created_at)
+    VALUES (:doc_guild_id, :source, :source_key, :user_id, :guild_id, :helpful, :now)
+    ON CONFLICT (doc_guild_id, source, source_key, user_id) DO UPDATE SET
+        helpful = excluded.helpful, guild_id = excluded.guild_id, created_at = excluded.created_at"""
 
-_FEEDBACK_HELPFUL = """
-    UPDATE knowledge_documents SET helpful = max(0, helpful + :delta) WHERE id = :id"""
+_VOTE_DELETE = """
+    DELETE FROM knowledge_votes
+    WHERE doc_guild_id = :doc_guild_id AND source = :source AND source_key = :source_key AND user_id = :user_id"""
 
-_FEEDBACK_UNHELPFUL = """
-    UPDATE knowledge_documents SET unhelpful = max(0, unhelpful + :delta) WHERE id = :id"""
+_RECOUNT = """
+    UPDATE knowledge_documents SET
+        helpful = (SELECT count(*) FROM knowledge_votes AS v
+                   WHERE v.doc_guild_id = :doc_guild_id AND v.source = :source AND v.source_key = :source_key
+                     AND v.helpful = 1),
+        unhelpful = (SELECT count(*) FROM knowledge_votes AS v
+                     WHERE v.doc_guild_id = :doc_guild_id AND v.source = :source AND v.source_key = :source_key
+                       AND v.helpful = 0)
+    WHERE guild_id = :doc_guild_id AND source = :source AND source_key = :source_key"""
 
-_SET_FEATURED = """
-    UPDATE knowledge_documents SET featured = :featured, updated_at = :now WHERE id = :id"""
+_MEMBER_VOTES = """
+    SELECT doc_guild_id, source, source_key, helpful, created_at FROM knowledge_votes
+    WHERE guild_id = :guild_id AND user_id = :user_id
+    ORDER BY created_at, doc_guild_id, source, source_key"""
+
+_FORGET_VOTES = """
+    DELETE FROM knowledge_votes WHERE guild_id = :guild_id AND user_id = :user_id
+    RETURNING doc_guild_id, source, source_key"""
+
+_SET_FLAGS = """
+    UPDATE knowledge_documents SET featured = coalesce(:featured, featured), solved = coalesce(:solved, solved),
+                                   updated_at = :now
+    WHERE guild_id = :guild_id AND source = :source AND source_key = :source_key"""
 
 _COUNT = """
     SELECT count(*) FROM knowledge_documents WHERE guild_id IN (:guild_id, :shared)"""
@@ -167,6 +194,9 @@ _STALE = """
     WHERE d.analyzer <> :analyzer
     ORDER BY d.id
     LIMIT :limit"""
+
+_ANY_STALE = """
+    SELECT count(*) FROM knowledge_documents WHERE analyzer <> :analyzer"""
 
 _BY_SOURCES = """
     SELECT d.id, d.guild_id, d.source, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url,
@@ -183,7 +213,6 @@ _LOG_SEARCHES = """
     INSERT INTO search_log (id, guild_id, query, result_count, created_at)
     VALUES (:id, :guild_id, :query, :result_count, :now)"""
 
-
 _UNANSWERED = """
     SELECT s.query, count(*) AS times, max(s.created_at) AS last_at
     FROM search_log AS s
@@ -198,13 +227,11 @@ _PURGE_LOG = """
 _OPTIMIZE = """
     INSERT INTO knowledge_fts (knowledge_fts) VALUES ('optimize')"""
 
-_PRUNE_WORD = """
-    DELETE FROM knowledge_term_keys
-    WHERE term = :word AND NOT EXISTS (SELECT 1 FROM knowledge_terms WHERE term = :word AND doc_count > 0)"""
+_SAFE_TERM = re.compile(r"[a-z0-9_]+")
 
 
 class KnowledgeRepo:
-    """Stores knowledge documents and answers the engine's index lookups."""
+    """Stores knowledge documents, their scoped index and votes, and answers the engine's index lookups."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -212,30 +239,42 @@ class KnowledgeRepo:
     async def upsert_documents(self, tx: Transaction, records: Sequence[IndexRecord], now: datetime) -> Upserted:
         """Insert or update many documents inside the caller's transaction; return their ids in input order.
 
-        Identity is ``(guild_id, source, source_key)`` (the last record wins if one repeats), so
-        importing the same data twice changes nothing. The FTS index follows through triggers; the
-        vocabulary counts are adjusted here, in the same transaction.
+        Identity is ``(guild_id, source, source_key)`` (the last record wins if one repeats), so importing the
+        same data twice changes nothing: a document whose text and analyser did not change is not rewritten.
+        Its index entries are replaced in the same transaction.
         """
         latest = {(r.doc.guild_id, r.doc.source, r.doc.source_key): r for r in records}
         stored = await self._stored(tx, list(latest.values()))
-        deltas: Counter[tuple[str, int]] = Counter()
         rows: list[dict[str, object]] = []
-        words: set[str] = set()
+        removed: list[dict[str, object]] = []
+        added: list[tuple[tuple[int, str, str], IndexRecord]] = []
+        new_docs: Counter[int] = Counter()
+        deltas: Counter[tuple[int, str]] = Counter()
+        scopes: dict[int, int] = {}
         for key, record in latest.items():
             old = stored.get(key)
-            if old is not None and _same(old, record):
+            if old is not None and old["terms"] is not None and _same(old, record):
                 continue
-            if old is not None:
-                old_terms = stored_terms(old["index_title"], old["index_tags"], old["index_body"], old["index_words"])
-                deltas.subtract({(term, record.doc.guild_id): 1 for term in old_terms})
-            deltas.update({(term, record.doc.guild_id): 1 for term in record.terms()})
-            words.update(record.words.split())
+            scope = await self._scope(tx, record.doc.guild_id, scopes)
+            if old is not None and old["terms"] is not None:
+                counts = TermData.decode(old["terms"]).counts()
+                removed.append(_fts_row(int(old["id"]), counts, scope))
+                deltas.subtract({(scope, term) for field in counts for term in field})
+            else:
+                new_docs[record.doc.guild_id] += 1
+            deltas.update({(scope, term) for field in record.fields for term in field})
             rows.append(_params(record, now))
+            added.append((key, record))
         if rows:
             await tx.executemany(_UPSERT, rows)
-            await self._apply_deltas(tx, deltas)
-            await self._add_keys(tx, words)
+            if removed:
+                await tx.executemany(_FTS_DELETE, removed)
         ids = await self._ids(tx, list(latest))
+        if added:
+            fts = [_fts_row(ids[key], record.fields, scopes[record.doc.guild_id]) for key, record in added]
+            await tx.executemany(_FTS_INSERT, fts)
+            await tx.executemany(_COUNT_DOCUMENTS, [{"guild_id": g, "delta": n} for g, n in sorted(new_docs.items())])
+            await self._apply_deltas(tx, deltas)
         return Upserted(
             ids=tuple(ids[(r.doc.guild_id, r.doc.source, r.doc.source_key)] for r in records), changed=len(rows)
         )
@@ -246,9 +285,24 @@ class KnowledgeRepo:
         if not rows:
             return False
         row = rows[0]
-        terms = stored_terms(row["index_title"], row["index_tags"], row["index_body"], row["index_words"])
-        await self._apply_deltas(tx, Counter({(t, guild_id): -1 for t in terms}))
+        if row["terms"] is not None:
+            scope = await self._scope(tx, guild_id, {})
+            counts = TermData.decode(row["terms"]).counts()
+            await tx.execute(_FTS_DELETE, _fts_row(int(row["id"]), counts, scope))
+            await tx.execute(_COUNT_DOCUMENTS, {"guild_id": guild_id, "delta": -1})
+            await self._apply_deltas(tx, Counter({(scope, term): -1 for field in counts for term in field}))
         return True
+
+    @staticmethod
+    async def _apply_deltas(tx: Transaction, deltas: Counter[tuple[int, str]]) -> None:
+        """Move the per-scope document counts of terms; a count that reaches 0 is dropped."""
+        added = [{"scope": s, "term": t, "delta": d} for (s, t), d in deltas.items() if d > 0]
+        removed = [{"scope": s, "term": t, "delta": -d} for (s, t), d in deltas.items() if d < 0]
+        if added:
+            await tx.executemany(_ADD_TERMS, added)
+        if removed:
+            await tx.executemany(_DROP_TERMS, removed)  # first: a count the subtraction lowers must stay
+            await tx.executemany(_SUBTRACT_TERMS, removed)
 
     async def get_document(self, doc_id: int) -> KnowledgeDocument | None:
         """One document by id, or None."""
@@ -264,59 +318,92 @@ class KnowledgeRepo:
         return None if row is None else _to_document(row)
 
     async def term_counts(self, guild_id: int, terms: Iterable[str]) -> dict[str, int]:
-        """Document counts of the given terms among the documents a server can see (absent = 0)."""
-        params = {"terms": json.dumps(sorted(set(terms))), "guild_id": guild_id, "shared": SHARED_GUILD}
-        rows = await self._db.fetch_all(_TERM_COUNTS, params)
-        return {str(r["term"]): int(r["doc_count"]) for r in rows}
+        """Document counts of the given terms among the documents a server can see (absent = 0).
 
-    async def known_words(self, words: Iterable[str]) -> set[str]:
-        """Which of ``words`` have ever been indexed as surface words (any server; for compound splitting)."""
-        rows = await self._db.fetch_all(_KNOWN_WORDS, {"words": json.dumps(sorted(set(words)))})
-        return {str(r["key"]) for r in rows}
-
-    async def typo_candidates(self, guild_id: int, keys: Sequence[str]) -> dict[str, int]:
-        """Vocabulary words sharing a delete key with ``keys``, with their document counts."""
-        params = {"keys": json.dumps(list(keys)), "guild_id": guild_id, "shared": SHARED_GUILD}
-        rows = await self._db.fetch_all(_TYPO_CANDIDATES, params)
-        return {str(r["term"]): int(r["doc_count"]) for r in rows}
-
-    async def candidates(
-        self, guild_id: int, match: str, limit: int, weights: tuple[float, float, float]
-    ) -> list[Candidate]:
-        """The best ``limit`` documents of this server (and the shared ones) for an FTS5 MATCH expression.
-
-        Ranked by bm25 with column weights.
-
-        ``match`` must be built by the engine from analysed terms only (quoted, joined with OR).
+        The empty term ``''`` gives the number of those documents (N). Only this server's scope and the shared
+        one are read.
         """
+        scopes = await self._read_scopes(guild_id)
+        wanted = sorted({t for t in terms if t and _SAFE_TERM.fullmatch(t)})
+        found: dict[str, int] = {"": sum(n for _, n in scopes)}
+        if not wanted or not scopes:
+            return found
+        params = {"scopes": json.dumps([scope for scope, _ in scopes]), "terms": json.dumps(wanted)}
+        for row in await self._db.fetch_all(_TERM_COUNTS, params):
+            found[str(row["term"])] = int(row["documents"])
+        return found
+
+    async def candidates(self, guild_id: int, weighted: Mapping[str, tuple[int, float]], limit: int) -> list[Candidate]:
+        """The best ``limit`` documents of this server (and the shared ones) for weighted query terms.
+
+        ``weighted`` maps each term to ``(concept, weight)``. A document scores, per concept, the best weight of
+        the terms it has, summed over concepts; only this server's and the shared scope's doclists are read.
+        Terms are the engine's own analysed terms; anything else is dropped.
+        """
+        scopes = await self._read_scopes(guild_id)
+        safe = sorted((t, c, w) for t, (c, w) in weighted.items() if _SAFE_TERM.fullmatch(t))
+        if not safe or not scopes:
+            return []
+        terms = [[f'"{scope}_{term}"', concept, weight] for scope, _ in scopes for term, concept, weight in safe]
+        rows = await self._db.fetch_all(_CANDIDATES, {"terms": json.dumps(terms), "limit": limit})
+        return [Candidate(_to_document(r), TermData.decode(r["terms"])) for r in rows]
+
+    async def vote(
+        self,
+        tx: Transaction,
+        document: tuple[int, str, str],
+        guild_id: int,
+        user_id: int,
+        helpful: bool | None,
+        now: datetime,
+    ) -> bool:
+        """Set (or with None withdraw) a member's one vote on a document; recount it. False if nothing changed.
+
+        ``document`` is its identity ``(guild_id, source, source_key)``; ``guild_id`` the server voted in.
+        """
+        key = {"doc_guild_id": document[0], "source": document[1], "source_key": document[2], "user_id": user_id}
+        before = await tx.fetch_value(_VOTE_GET, key)
+        wanted = None if helpful is None else int(helpful)
+        if before == wanted:
+            return False
+        if wanted is None:
+            await tx.execute(_VOTE_DELETE, key)
+        else:
+            await tx.execute(_VOTE_SET, {**key, "guild_id": guild_id, "helpful": wanted, "now": to_iso(now)})
+        await tx.execute(_RECOUNT, key)
+        return True
+
+    async def member_votes(self, guild_id: int, user_id: int) -> list[dict[str, object]]:
+        """The votes a member gave in a server (for their data export)."""
+        rows = await self._db.fetch_all(_MEMBER_VOTES, {"guild_id": guild_id, "user_id": user_id})
+        return [dict(r) for r in rows]
+
+    async def forget_votes(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Delete the member's votes in a server and recount the documents they were on; return how many."""
+        rows = await tx.execute_returning(_FORGET_VOTES, {"guild_id": guild_id, "user_id": user_id})
+        keys = {(int(r["doc_guild_id"]), str(r["source"]), str(r["source_key"])) for r in rows}
+        await tx.executemany(_RECOUNT, [{"doc_guild_id": g, "source": s, "source_key": k} for g, s, k in sorted(keys)])
+        return len(rows)
+
+    async def set_flags(
+        self,
+        tx: Transaction,
+        document: tuple[int, str, str],
+        now: datetime,
+        *,
+        featured: bool | None = None,
+        solved: bool | None = None,
+    ) -> bool:
+        """Change a document's featured or solved flag (None keeps it); False if the document does not exist."""
         params = {
-            "match": match,
-            "guild_id": guild_id,
-            "shared": SHARED_GUILD,
-            "limit": limit,
-            "overfetch": limit * OVERFETCH,
-            "w_title": weights[0],
-            "w_tags": weights[1],
-            "w_body": weights[2],
+            "guild_id": document[0],
+            "source": document[1],
+            "source_key": document[2],
+            "featured": None if featured is None else int(featured),
+            "solved": None if solved is None else int(solved),
+            "now": to_iso(now),
         }
-        # Ranking the FTS table alone is ~2.5x faster than joining every match to filter by server.
-        rows = await self._db.fetch_all(_CANDIDATES_FAST, params)
-        if len(rows) < limit:  # few matches, or other servers' documents crowded the top: be exact
-            rows = await self._db.fetch_all(_CANDIDATES_EXACT, params)
-        return [Candidate(_to_document(r), r["index_title"], r["index_tags"], r["index_body"]) for r in rows]
-
-    async def record_feedback(self, tx: Transaction, doc_id: int, *, helpful: bool, delta: int = 1) -> bool:
-        """Add ``delta`` (-1 withdraws a vote) to a document's helpful or unhelpful counter, never below 0.
-
-        Returns False if the document does not exist.
-        """
-        sql = _FEEDBACK_HELPFUL if helpful else _FEEDBACK_UNHELPFUL
-        return await tx.execute_rowcount(sql, {"id": doc_id, "delta": delta}) > 0
-
-    async def set_featured(self, tx: Transaction, doc_id: int, featured: bool, now: datetime) -> bool:
-        """Feature or unfeature a document; False if it does not exist."""
-        params = {"id": doc_id, "featured": int(featured), "now": to_iso(now)}
-        return await tx.execute_rowcount(_SET_FEATURED, params) > 0
+        return await tx.execute_rowcount(_SET_FLAGS, params) > 0
 
     async def count(self, guild_id: int | None = None) -> int:
         """How many documents a server can see, or how many exist at all when ``guild_id`` is None."""
@@ -330,9 +417,13 @@ class KnowledgeRepo:
         return [_to_document(r) for r in rows]
 
     async def stale_documents(self, analyzer: str, limit: int) -> list[KnowledgeDocument]:
-        """Documents analysed by a different analyser or glossary than ``analyzer``."""
+        """Documents analysed by a different analyser, glossary or lexicon than ``analyzer`` (or not yet)."""
         rows = await self._db.fetch_all(_STALE, {"analyzer": analyzer, "limit": limit})
         return [_to_document(r) for r in rows]
+
+    async def stale_count(self, analyzer: str) -> int:
+        """How many documents still wait to be analysed by ``analyzer``."""
+        return int(await self._db.fetch_value(_ANY_STALE, {"analyzer": analyzer}) or 0)
 
     async def log_search(self, tx: Transaction, guild_id: int, query: str, result_count: int, now: datetime) -> int:
         """Remember a search (no user id) so moderators can see what found nothing; return its id."""
@@ -374,14 +465,31 @@ class KnowledgeRepo:
         await tx.execute(_OPTIMIZE)
 
     async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
-        """Mask the member's id in this server's logged searches, and drop it from the typo vocabulary.
+        """Mask the member's id in this server's logged searches and delete their votes there.
 
         Run after the owners of indexed content re-indexed their neutralised texts, so the id no longer
         counts as a word of any document.
         """
         changed = await neutralise_text(tx, "search_log", ("query",), guild_id, user_id, key="id")
-        pruned = await tx.execute_rowcount(_PRUNE_WORD, {"word": str(user_id)})
-        return len(changed) + pruned
+        return len(changed) + await self.forget_votes(tx, guild_id, user_id)
+
+    @staticmethod
+    async def _scope(tx: Transaction, guild_id: int, memo: dict[int, int]) -> int:
+        """The scope number of a server's tokens, given on first use.
+
+        Given in the caller's transaction, so a rolled-back transaction leaves no scope behind; ``memo``
+        remembers them for one batch.
+        """
+        scope = memo.get(guild_id)
+        if scope is None:
+            await tx.execute(_NEW_SCOPE, {"guild_id": guild_id})
+            scope = memo[guild_id] = int(await tx.fetch_value(_SCOPE_OF, {"guild_id": guild_id}))
+        return scope
+
+    async def _read_scopes(self, guild_id: int) -> list[tuple[int, int]]:
+        """(scope, documents) of a server's own scope (if it has one) and the shared scope."""
+        rows = await self._db.fetch_all(_SCOPES, {"guild_id": guild_id, "shared": SHARED_GUILD})
+        return [(int(r["scope"]), int(r["documents"])) for r in rows]
 
     @staticmethod
     async def _stored(tx: Transaction, records: Sequence[IndexRecord]) -> dict[tuple[int, str, str], sqlite3.Row]:
@@ -407,22 +515,12 @@ class KnowledgeRepo:
                 found[(guild_id, source, str(row["source_key"]))] = int(row["id"])
         return found
 
-    @staticmethod
-    async def _apply_deltas(tx: Transaction, deltas: Counter[tuple[str, int]]) -> None:
-        added = [{"term": t, "guild_id": g, "delta": d} for (t, g), d in deltas.items() if d > 0]
-        removed = [{"term": t, "guild_id": g, "delta": -d} for (t, g), d in deltas.items() if d < 0]
-        await tx.executemany(_ADD_TERMS, added)
-        if removed:
-            await tx.executemany(_SUBTRACT_TERMS, removed)
-            await tx.executemany(_DROP_EMPTY_TERM, [{"term": p["term"], "guild_id": p["guild_id"]} for p in removed])
 
-    @staticmethod
-    async def _add_keys(tx: Transaction, words: set[str]) -> None:
-        if not words:
-            return
-        known = {str(r["key"]) for r in await tx.fetch_all(_KNOWN_WORDS, {"words": json.dumps(sorted(words))})}
-        rows = [{"key": key, "term": word} for word in sorted(words - known) for key in delete_keys(word)]
-        await tx.executemany(_ADD_KEY, rows)
+def _fts_row(doc_id: int, fields: FieldCounts, scope: int) -> dict[str, object]:
+    """The full-text index row of a document: each field's distinct terms once, with the scope's prefix."""
+    prefix = f"{scope}_"
+    title, tags, body = (index_text(counts, prefix) for counts in fields)
+    return {"id": doc_id, "title": title, "tags": tags, "body": body}
 
 
 _COMPARED = (
@@ -430,15 +528,10 @@ _COMPARED = (
     "lang",
     "theme",
     "title",
-    "body",
     "tags",
     "url",
     "solved",
     "featured",
-    "index_title",
-    "index_tags",
-    "index_body",
-    "index_words",
     "analyzer",
 )
 
@@ -458,21 +551,23 @@ def _fields(record: IndexRecord) -> dict[str, object]:
         "url": doc.url,
         "solved": int(doc.solved),
         "featured": int(doc.featured),
-        "index_title": record.title_terms,
-        "index_tags": record.tags_terms,
-        "index_body": record.body_terms,
-        "index_words": record.words,
         "analyzer": record.analyzer,
     }
 
 
 def _params(record: IndexRecord, now: datetime) -> dict[str, object]:
-    return {**_fields(record), "now": to_iso(now)}
+    packed = zlib.compress(record.doc.body.encode("utf-8"), BODY_LEVEL)
+    return {**_fields(record), "body": packed, "terms": encode(record.fields), "now": to_iso(now)}
 
 
 def _same(row: sqlite3.Row, record: IndexRecord) -> bool:
     new = _fields(record)
-    return all(row[k] == new[k] for k in _COMPARED)
+    return all(row[k] == new[k] for k in _COMPARED) and _text(row["body"]) == record.doc.body
+
+
+def _text(body: str | bytes) -> str:
+    """A stored body: compressed UTF-8 once the engine wrote it, plain text in rows from before migration 0016."""
+    return zlib.decompress(body).decode("utf-8") if isinstance(body, bytes) else str(body)
 
 
 def _to_document(row: sqlite3.Row) -> KnowledgeDocument:
@@ -485,7 +580,7 @@ def _to_document(row: sqlite3.Row) -> KnowledgeDocument:
         lang=row["lang"],
         theme=row["theme"],
         title=str(row["title"]),
-        body=str(row["body"]),
+        body=_text(row["body"]),
         tags=tuple(json.loads(row["tags"])),
         url=row["url"],
         solved=bool(row["solved"]),

@@ -83,19 +83,19 @@ _POST_DELETE = """
     DELETE FROM help_posts WHERE guild_id = :guild_id AND thread_id = :thread_id"""
 
 _FEEDBACK_GET = """
-    SELECT document_id, helpful FROM answer_feedback
-    WHERE guild_id = :guild_id AND user_id = :user_id AND search_id = :search_id"""
+    SELECT f.document_id, d.guild_id AS doc_guild_id, d.source, d.source_key
+    FROM answer_feedback AS f LEFT JOIN knowledge_documents AS d ON d.id = f.document_id
+    WHERE f.guild_id = :guild_id AND f.user_id = :user_id AND f.search_id = :search_id"""
+
+_FEEDBACK_NAMES = """
+    SELECT EXISTS (SELECT 1 FROM answer_feedback
+                   WHERE guild_id = :guild_id AND user_id = :user_id AND document_id = :document_id)"""
 
 _FEEDBACK_UPSERT = """
     INSERT INTO answer_feedback (guild_id, user_id, search_id, document_id, helpful, created_at)
     VALUES (:guild_id, :user_id, :search_id, :document_id, :helpful, :now)
     ON CONFLICT (guild_id, user_id, search_id) DO UPDATE SET
         document_id = excluded.document_id, helpful = excluded.helpful, created_at = excluded.created_at"""
-
-_COUNTER = {
-    True: "UPDATE knowledge_documents SET helpful = max(0, helpful + :delta) WHERE id = :id",
-    False: "UPDATE knowledge_documents SET unhelpful = max(0, unhelpful + :delta) WHERE id = :id",
-}
 
 _FAQ_ALL = """
     SELECT id, guild_id, title, body, aliases, theme, lang, created_by, updated_by, uses, thread_id,
@@ -150,14 +150,7 @@ _EXPORT: dict[str, str] = {
 }
 
 _FORGET: tuple[str, ...] = (
-    """UPDATE knowledge_documents
-       SET helpful = max(0, helpful - (SELECT count(*) FROM answer_feedback AS f
-                                       WHERE f.document_id = knowledge_documents.id AND f.guild_id = :guild_id
-                                         AND f.user_id = :user_id AND f.helpful = 1)),
-           unhelpful = max(0, unhelpful - (SELECT count(*) FROM answer_feedback AS f
-                                           WHERE f.document_id = knowledge_documents.id AND f.guild_id = :guild_id
-                                             AND f.user_id = :user_id AND f.helpful = 0))
-       WHERE id IN (SELECT document_id FROM answer_feedback WHERE guild_id = :guild_id AND user_id = :user_id)""",
+    # the member's helpfulness votes (knowledge_votes) are the search engine's: it deletes them and recounts
     "DELETE FROM answer_feedback WHERE guild_id = :guild_id AND user_id = :user_id",
     "UPDATE faq_entries SET created_by = :forgotten WHERE guild_id = :guild_id AND created_by = :user_id",
     "UPDATE faq_entries SET updated_by = :forgotten WHERE guild_id = :guild_id AND updated_by = :user_id",
@@ -277,17 +270,23 @@ class QaRepo:
         document_id: int | None,
         helpful: bool,
         now: datetime,
-    ) -> None:
-        """Store one member's verdict on one answer, replacing an earlier one, and keep counters right."""
+    ) -> tuple[int, str, str] | None:
+        """Store one member's verdict on one answer (a search), replacing their earlier verdict on it.
+
+        Returns the identity ``(guild_id, source, source_key)`` of the document the earlier verdict named when
+        the member's verdicts in this server no longer name it (so the vote it cast can be withdrawn); else None.
+        """
         key = {"guild_id": guild_id, "user_id": user_id, "search_id": search_id}
         old = await tx.fetch_one(_FEEDBACK_GET, key)
-        if old is not None and old["document_id"] is not None:
-            await tx.execute(_COUNTER[bool(old["helpful"])], {"delta": -1, "id": old["document_id"]})
         await tx.execute(
             _FEEDBACK_UPSERT, {**key, "document_id": document_id, "helpful": int(helpful), "now": to_iso(now)}
         )
-        if document_id is not None:
-            await tx.execute(_COUNTER[helpful], {"delta": 1, "id": document_id})
+        if old is None or old["document_id"] is None or old["document_id"] == document_id or old["source"] is None:
+            return None
+        named = {"guild_id": guild_id, "user_id": user_id, "document_id": old["document_id"]}
+        if await tx.fetch_value(_FEEDBACK_NAMES, named):
+            return None
+        return int(old["doc_guild_id"]), str(old["source"]), str(old["source_key"])
 
     async def logged_query(self, guild_id: int, search_id: int) -> str | None:
         """The text of an earlier search in this server."""

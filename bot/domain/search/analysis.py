@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import Stemmer
 
-ANALYZER_VERSION = "2"
+ANALYZER_VERSION = "3"
 """Bump when the output of this module changes, so stored documents are re-analysed."""
 
 MAX_WORD = 40
@@ -98,11 +98,16 @@ def tokenize(text: str) -> TokenStream:
     Apostrophes inside words are dropped (``foto's`` -> ``fotos``). Anything that is not a letter or
     digit separates words, so FTS5 syntax, quotes, emoji and control characters cannot survive.
     """
-    folded = _APOSTROPHES.sub("", fold(text))
+    folded = fold(text)
+    if "'" in folded or "’" in folded or "`" in folded or "´" in folded:
+        folded = _APOSTROPHES.sub("", folded)
+    found = _GROUP.findall(folded)
+    if "-" not in folded and not any(len(w) > MAX_WORD for w in found):
+        return TokenStream(tuple(found))  # the common case: no hyphen words, no overlong words
     words: list[str] = []
     groups: list[tuple[int, int, str]] = []
-    for match in _GROUP.finditer(folded):
-        parts = [p[:MAX_WORD] for p in match.group().split("-")]
+    for group in found:
+        parts = [p[:MAX_WORD] for p in group.split("-")]
         start = len(words)
         words.extend(parts)
         if len(parts) > 1 and any(p.isalpha() for p in parts):

@@ -1,14 +1,24 @@
 """The search engine behind /ask: indexing documents and answering queries for one server.
 
-A search costs at most four statements: one vocabulary lookup (document frequencies of every query
-term and every possible compound part, plus N), one typo lookup if a word is unknown, one FTS5 query
-that returns the best ~100 candidates with their analysed fields. Every read runs on the database's read
-pool, so concurrent searches use both cores and never wait for the write lock; the search-log row is handed
-to the batching writer (:mod:`bot.domain.search.search_log`) instead of being written during the search.
+Analysis depends only on the text, the glossary and the shipped lexicon (:mod:`bot.domain.search.lexicon`),
+so the same text gives the same index terms in every server, whatever was indexed before. A change of any of
+them changes the analyser fingerprint, and a background job (:data:`REINDEX_JOB`) analyses the stored documents
+again.
+
+A search costs a few statements, all on the server's own scope of the index plus the shared scope: one
+document-frequency lookup (every query term and possible compound part, and N), one more if a word is unknown
+(its spelling candidates), and one FTS5 query over the rarest query terms within a posting budget (so it never
+scores every document that matches a common word), returning ~100 candidates with their stored term data for
+the re-ranker. Every read runs on the database's read pool, so concurrent searches use both cores and never wait
+for the write lock; the search-log row is handed to the batching writer (:mod:`bot.domain.search.search_log`).
+
+The engine is the one owner of the knowledge tables: documents, their index, and helpfulness votes (one per
+member per document), featured and solved flags, which all reach ranking.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Sequence
@@ -18,15 +28,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.clock import Clock
-from bot.domain.search.analysis import fold
+from bot.domain.jobs import RetryLater
+from bot.domain.search.analysis import fold, stems
 from bot.domain.search.glossary import Glossary
-from bot.domain.search.indexing import (
-    DocumentAnalyser,
-    analyzer_fingerprint,
-    document_streams,
-    known_words,
-    split_candidates,
-)
+from bot.domain.search.indexing import DocumentAnalyser, analyzer_fingerprint
+from bot.domain.search.lexicon import Lexicon, shipped_lexicon
 from bot.domain.search.models import (
     KINDS,
     SOURCES,
@@ -45,13 +51,13 @@ from bot.domain.search.ranking import (
     add_correction,
     excerpt,
     is_known,
-    match_expression,
     plan_query,
     rank,
     retrieval_terms,
+    retrieval_weights,
 )
 from bot.domain.search.search_log import MAX_LOGGED_QUERY, SearchLog
-from bot.domain.search.typo import best_correction, correctable, keys_for
+from bot.domain.search.typo import best_correction, correctable, edits
 from bot.errors import Invalid
 
 if TYPE_CHECKING:
@@ -63,6 +69,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COMPACT_JOB = "search.compact"
+REINDEX_JOB = "search.reindex"
+REINDEX_BATCH = 500
+REINDEX_SLICE = 20_000
+"""Documents one run of the re-index job analyses before it hands the writer back and continues as a new run."""
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 50
 CANDIDATES = 100
@@ -74,8 +84,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 class SearchEngine:
     """Indexes documents and answers searches over a server's documents plus the shared ones (guild 0)."""
 
-    member_columns: ClassVar[tuple[str, ...]] = ()
-    """The index holds no member ids of its own; the features that index text re-index it on forget."""
+    member_columns: ClassVar[tuple[str, ...]] = ("knowledge_votes.user_id",)
+    """Helpfulness votes. The index holds no other member ids; the features that index text re-index it on forget."""
 
     def __init__(
         self,
@@ -84,6 +94,7 @@ class SearchEngine:
         clock: Clock,
         glossary: Glossary | None = None,
         *,
+        lexicon: Lexicon | None = None,
         log_searches: bool = True,
         candidates: int = CANDIDATES,
         jobs: JobService | None = None,
@@ -97,7 +108,12 @@ class SearchEngine:
         self._candidates = candidates
         self._jobs = jobs
         self._search_log = search_log
-        self.fingerprint = analyzer_fingerprint(self._glossary)
+        if lexicon is None:
+            self._lexicon = shipped_lexicon(self._glossary.words)
+        else:
+            self._lexicon = lexicon.with_words(self._glossary.words)
+        self.fingerprint = analyzer_fingerprint(self._glossary, self._lexicon.fingerprint)
+        self._analyser = DocumentAnalyser(self._glossary, self._lexicon.known, self.fingerprint)
 
     async def search(self, guild_id: int, query: str, *, limit: int = 10, lang: str | None = None) -> SearchResult:
         """Find the documents that best answer ``query`` in server ``guild_id``.
@@ -137,57 +153,63 @@ class SearchEngine:
         n_docs = counts.get("", 0)
         if n_docs == 0:
             return SearchResult(query=text)
-        add_compound_parts(plan, counts, self._glossary)
+        add_compound_parts(plan, counts, self._glossary, self._lexicon.known)
         corrections = await self._correct(guild_id, plan, counts)
         terms = retrieval_terms(plan, counts, n_docs)
         suggestion = _suggest(text, corrections) if corrections else None
         if not terms:
             return SearchResult(query=text, suggestion=suggestion, corrected=False)
-        found = await self._repo.candidates(guild_id, match_expression(terms), self._candidates, BM25_WEIGHTS)
+        weighted = retrieval_weights(plan, terms, counts, n_docs)
+        found = await self._repo.candidates(guild_id, weighted, self._candidates)
         ranked = rank(plan, found, RankContext(counts, n_docs, lang))
         hits = [SearchHit(c.document, round(score, 4), excerpt(c.document.body, plan)) for c, score in ranked[:limit]]
         return SearchResult(query=text, hits=hits, suggestion=suggestion, corrected=bool(corrections and hits))
 
     async def _correct(self, guild_id: int, plan: QueryPlan, counts: dict[str, int]) -> dict[str, str]:
-        """Correct words the vocabulary does not know (and that are not compounds of known words)."""
+        """Correct words neither the server's index nor the lexicon knows (and that are not compounds of known words).
+
+        Candidates are lexicon words a few edits away; only those the server's index holds are offered.
+        """
         unknown = [
             c
             for c in plan.concepts
             if not c.phrase
             and correctable(c.word)
             and not c.parts
+            and c.word not in self._lexicon.words
             and not is_known(c.word, counts, self._glossary)
             and not any(counts.get(t, 0) > 0 for t, w in c.variants.items() if w >= GLOSSARY_WEIGHT)
         ]
         if not unknown:
             return {}
-        candidates = await self._repo.typo_candidates(guild_id, keys_for(c.word for c in unknown))
+        options = {c.word: {e for e in edits(c.word) if e in self._lexicon.words} for c in unknown}
+        wanted = {s for words in options.values() for w in words for s in stems(w)} - counts.keys()
+        if wanted:
+            counts.update(dict.fromkeys(wanted, 0) | await self._repo.term_counts(guild_id, wanted))
         corrections: dict[str, str] = {}
         for concept in unknown:
-            best = best_correction(concept.word, candidates)
+            found = {w: max(counts.get(s, 0) for s in stems(w)) for w in options[concept.word]}
+            best = best_correction(concept.word, found)
             if best is None:
                 continue
             before = set(concept.variants)
             add_correction(concept, best, self._glossary)
             for term in set(concept.variants) - before:
-                counts.setdefault(term, candidates[best])
+                counts[term] = counts.get(term) or found[best]
             corrections[concept.word] = best
         return corrections
 
     async def prepare(self, docs: Sequence[NewDocument]) -> list[IndexRecord]:
         """Validate and analyse documents into index records, before any transaction is opened.
 
-        Analysis (stemming, compound splitting, glossary concepts) is the slow part of indexing; doing it
-        first keeps the write lock short. Store the records with :meth:`write` inside the use case's
+        Analysis (stemming, compound splitting against the lexicon, glossary concepts) is the slow part of
+        indexing; doing it first keeps the write lock short. It reads nothing from the database, so the same
+        text gives the same record in every server. Store the records with :meth:`write` inside the use case's
         transaction.
         """
         for doc in docs:
             _validate(doc)
-        streams = [document_streams(d) for d in docs]
-        words, parts = split_candidates(streams)
-        known = known_words(words | self._glossary.words | await self._repo.known_words(parts))
-        analyser = DocumentAnalyser(self._glossary, known, self.fingerprint)
-        return [analyser.record(d, s) for d, s in zip(docs, streams, strict=True)]
+        return self._analyse(docs)
 
     async def write(self, tx: Transaction, records: Sequence[IndexRecord]) -> Upserted:
         """Store prepared records inside the caller's transaction (unchanged documents are not rewritten)."""
@@ -205,18 +227,40 @@ class SearchEngine:
         """Add or update many documents of their own (imports, re-indexing), one transaction per batch.
 
         Returns their ids in input order and how many were new or changed; documents that did not
-        change are not written again.
+        change are not written again. The next batch is analysed in a worker thread while the previous one
+        is written (SQLite works without holding Python's lock), so both cores work and the event loop
+        stays free for interactions.
         """
+        for doc in docs:
+            _validate(doc)
         ids: list[int] = []
         changed = 0
-        for start in range(0, len(docs), batch_size):
-            records = await self.prepare(docs[start : start + batch_size])
-            async with self._uow.transaction() as tx:
-                done = await self.write(tx, records)
-            ids += done.ids
-            changed += done.changed
+        writing: asyncio.Task[Upserted] | None = None
+        try:
+            for start in range(0, len(docs), batch_size):
+                records = await asyncio.to_thread(self._analyse, docs[start : start + batch_size])
+                if writing is not None:
+                    done = await writing
+                    ids += done.ids
+                    changed += done.changed
+                writing = asyncio.create_task(self._write_batch(records))
+            if writing is not None:
+                done = await writing
+                ids += done.ids
+                changed += done.changed
+                writing = None
+        finally:
+            if writing is not None:  # analysis failed or we were cancelled: let the batch in flight finish
+                await asyncio.gather(writing, return_exceptions=True)
         log.debug("Indexed %s documents, %s new or changed", len(docs), changed)
         return Upserted(ids=tuple(ids), changed=changed)
+
+    async def _write_batch(self, records: Sequence[IndexRecord]) -> Upserted:
+        async with self._uow.transaction() as tx:
+            return await self.write(tx, records)
+
+    def _analyse(self, docs: Sequence[NewDocument]) -> list[IndexRecord]:
+        return [self._analyser.record(d) for d in docs]
 
     async def remove(self, guild_id: int, source: str, source_key: str) -> bool:
         """Remove a document from the index in its own transaction; False if it was not there."""
@@ -231,22 +275,40 @@ class SearchEngine:
         """Documents visible in a server (or all documents)."""
         return await self._repo.count(guild_id)
 
-    async def record_feedback(self, doc_id: int, *, helpful: bool, delta: int = 1) -> bool:
-        """Count (or with ``delta=-1`` withdraw) a "helpful" / "not helpful" vote; net helpful ranks higher."""
-        async with self._uow.transaction() as tx:
-            return await self._repo.record_feedback(tx, doc_id, helpful=helpful, delta=delta)
+    async def vote(
+        self,
+        tx: Transaction,
+        document: tuple[int, str, str],
+        guild_id: int,
+        user_id: int,
+        helpful: bool | None,
+    ) -> bool:
+        """A member's one helpfulness vote on a document, in the caller's transaction; None withdraws it.
 
-    async def set_featured(self, doc_id: int, featured: bool) -> bool:
-        """Feature or unfeature a document (a moderator's choice); featured documents rank higher."""
-        async with self._uow.transaction() as tx:
-            return await self._repo.set_featured(tx, doc_id, featured, self._clock.now())
+        ``document`` is the document's identity ``(guild_id, source, source_key)``; ``guild_id`` is the server the
+        member voted in. Voting the same way again changes nothing (returns False); net helpful votes rank a
+        document higher from the next search on.
+        """
+        return await self._repo.vote(tx, document, guild_id, user_id, helpful, self._clock.now())
+
+    async def set_flags(
+        self,
+        tx: Transaction,
+        document: tuple[int, str, str],
+        *,
+        featured: bool | None = None,
+        solved: bool | None = None,
+    ) -> bool:
+        """Feature or solve a document (None keeps a flag) in the caller's transaction; both rank higher."""
+        return await self._repo.set_flags(tx, document, self._clock.now(), featured=featured, solved=solved)
 
     async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
-        """Nothing: logged searches carry no member id."""
-        return {}
+        """The member's helpfulness votes in this server (logged searches carry no member id)."""
+        votes = await self._repo.member_votes(guild_id, user_id)
+        return {"knowledge_votes": votes} if votes else {}
 
     async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
-        """Mask the member's id in logged searches and drop it from the vocabulary (after the re-indexing).
+        """Delete the member's votes and mask their id in logged searches (after the re-indexing).
 
         The full-text index keeps deleted entries in its segments until they are merged, so a compaction
         job is queued to drop the old texts for good.
@@ -259,8 +321,24 @@ class SearchEngine:
         return touched
 
     def register_jobs(self, runner: JobRunner) -> None:
-        """Handle the index's own durable jobs (compaction after a member was forgotten)."""
+        """Handle the index's own durable jobs: compaction after a member was forgotten, re-indexing."""
         runner.register(COMPACT_JOB, self._compact_job, lease=timedelta(minutes=30))
+        runner.register(REINDEX_JOB, self._reindex_job, lease=timedelta(minutes=10))
+
+    async def schedule_reindex(self) -> bool:
+        """Queue the background re-index job if documents wait for this analyser (one query when none do).
+
+        Run at start: after an analyser, glossary or lexicon change (or the upgrade to this index), every stored
+        document is analysed again by the job, a slice at a time, while the bot keeps answering.
+        """
+        if self._jobs is None or not await self._repo.stale_count(self.fingerprint):
+            return False
+        return await self._jobs.submit(REINDEX_JOB, {"analyzer": self.fingerprint}, dedupe_key=REINDEX_JOB) is not None
+
+    async def _reindex_job(self, _job: Job) -> None:
+        done = await self.reindex_stale(limit=REINDEX_SLICE)
+        if done >= REINDEX_SLICE and await self._repo.stale_count(self.fingerprint):
+            raise RetryLater(timedelta(0), f"re-indexed {done}, more to go")
 
     async def _compact_job(self, _job: Job) -> None:
         await self.compact()
@@ -274,10 +352,16 @@ class SearchEngine:
         """Every stored document (all servers) from these sources (for the operators' consistency check)."""
         return await self._repo.by_sources(sources)
 
-    async def reindex_stale(self, batch_size: int = 200) -> int:
-        """Re-analyse documents indexed by another analyser version or glossary; return how many."""
+    async def reindex_stale(self, batch_size: int = REINDEX_BATCH, *, limit: int | None = None) -> int:
+        """Re-analyse documents indexed by another analyser, glossary or lexicon (or not yet); return how many.
+
+        Stops after about ``limit`` documents when given (the job continues in a next run).
+        """
         total = 0
-        while stale := await self._repo.stale_documents(self.fingerprint, batch_size):
+        while limit is None or total < limit:
+            stale = await self._repo.stale_documents(self.fingerprint, batch_size)
+            if not stale:
+                break
             await self.index_many([d.as_new() for d in stale])
             total += len(stale)
         if total:

@@ -84,6 +84,9 @@ class Glossary:
                     for second in keyed[1]:
                         self._pairs[first][second].append((keyed, term))
         self._first = frozenset(self._pairs)
+        self.has_phrases = bool(self._pairs)
+        """Whether any concept has a term of two words or more (:meth:`find_phrases` can find something)."""
+        self._starts: dict[str, frozenset[str]] = {}
         self._word_cache: dict[str, frozenset[str]] = {}
         self.words: frozenset[str] = frozenset(w for w in words if len(w) >= 4)
         self.size = len(concepts)
@@ -136,17 +139,21 @@ class Glossary:
     def find_phrases(self, words: Sequence[str]) -> set[tuple[int, int, str]]:
         """The multi-word terms in ``words``, as ``(start, end, concept term)``."""
         found: set[tuple[int, int, str]] = set()
-        word_keys = [_keys(w) for w in words]
+        starts = self._starts
         for i in range(len(words) - 1):
-            firsts = word_keys[i] & self._first
+            firsts = starts.get(words[i])
+            if firsts is None:
+                firsts = _keys(words[i]) & self._first
+                if len(starts) < WORD_CACHE:
+                    starts[words[i]] = firsts
             if not firsts:
                 continue
             for first in firsts:
                 seconds = self._pairs[first]
-                for second in word_keys[i + 1] & seconds.keys():
+                for second in _keys(words[i + 1]) & seconds.keys():
                     for phrase, term in seconds[second]:
                         end = i + len(phrase)
-                        if end <= len(words) and all(phrase[j] & word_keys[i + j] for j in range(2, len(phrase))):
+                        if end <= len(words) and all(phrase[j] & _keys(words[i + j]) for j in range(2, len(phrase))):
                             found.add((i, end, term))
         return found
 

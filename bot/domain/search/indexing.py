@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from bot.domain.search.analysis import (
     ANALYZER_VERSION,
     TokenStream,
-    compound_candidates,
     is_content_word,
     split_compound,
     stems,
@@ -21,9 +21,10 @@ Known = Callable[[str], bool]
 WORD_CACHE = 200_000
 
 
-def analyzer_fingerprint(glossary: Glossary) -> str:
-    """Identifies the analysis (code version + glossary), stored with every document."""
-    return f"{ANALYZER_VERSION}:{glossary.fingerprint}"
+def analyzer_fingerprint(glossary: Glossary, lexicon: str = "") -> str:
+    """Identifies the analysis (code version, glossary and lexicon), stored with every document."""
+    base = f"{ANALYZER_VERSION}:{glossary.fingerprint}"
+    return f"{base}:{lexicon}" if lexicon else base
 
 
 def known_words(words: Iterable[str]) -> Known:
@@ -44,51 +45,48 @@ class DocumentAnalyser:
         self._glossary = glossary
         self._known = known
         self._fingerprint = fingerprint
-        self._cache: dict[tuple[str, bool], list[str]] = {}
+        self._split: dict[str, list[str]] = {}
+        self._whole: dict[str, list[str]] = {}
 
     def record(self, doc: NewDocument, streams: Sequence[TokenStream] | None = None) -> IndexRecord:
         """Analyse a document (optionally already tokenised) into the record the repository stores."""
         split = doc.lang != "en"
         streams = streams or document_streams(doc)
-        title, tags, body = (self.field(stream, split=split) for stream in streams)
-        return IndexRecord(
-            doc=doc,
-            title_terms=" ".join(title[0]),
-            tags_terms=" ".join(tags[0]),
-            body_terms=" ".join(body[0]),
-            words=" ".join(sorted(title[1] | tags[1] | body[1])),
-            analyzer=self._fingerprint,
-        )
+        title, tags, body = (Counter(self.terms(stream, split=split)) for stream in streams)
+        return IndexRecord(doc=doc, fields=(title, tags, body), analyzer=self._fingerprint)
+
+    def terms(self, stream: TokenStream, *, split: bool = True) -> list[str]:
+        """Index terms of a tokenised field, in order.
+
+        Stems, prefix keys and glossary concepts of every content word, of the parts of compound words (split
+        against the known words) and of joined hyphen words, and the concepts of glossary phrases.
+        """
+        cache = self._split if split else self._whole
+        terms: list[str] = []
+        for word in stream.words:
+            found = cache.get(word)
+            if found is None:
+                found = self._word(word, split) if is_content_word(word) else []
+                if len(cache) < WORD_CACHE:
+                    cache[word] = found
+            if found:
+                terms.extend(found)
+        for joined in stream.joined:
+            terms.extend(self._word(joined, False))
+        if self._glossary.has_phrases:
+            terms.extend(term for _, _, term in sorted(self._glossary.find_phrases(stream.words)))
+        return terms
 
     def field(self, stream: TokenStream, *, split: bool = True) -> tuple[list[str], set[str]]:
-        """Index terms of a tokenised field and its surface words.
-
-        Terms: stems, prefix keys and glossary concepts of every content word, of the parts of
-        compound words (split against the known words) and of joined hyphen words, and the concepts
-        of glossary phrases.
-        """
-        terms: list[str] = []
-        words: set[str] = set()
-        for word in stream.words:
-            if is_content_word(word):
-                words.add(word)
-                terms.extend(self._word(word, split))
-        for joined in stream.joined:
-            words.add(joined)
-            terms.extend(self._word(joined, False))
-        terms.extend(term for _, _, term in sorted(self._glossary.find_phrases(stream.words)))
-        return terms, words
+        """Index terms of a tokenised field (see :meth:`terms`) and its content words."""
+        return self.terms(stream, split=split), {w for w in (*stream.words, *stream.joined) if is_content_word(w)}
 
     def _word(self, word: str, split: bool) -> list[str]:
-        found = self._cache.get((word, split))
-        if found is None:
-            found = [*word_terms(word), *sorted(self._glossary.concepts_of_word(word))]
-            if split:
-                for part in split_compound(word, self._known):
-                    found.extend(word_terms(part))
-                    found.extend(sorted(self._glossary.concepts_of_word(part)))
-            if len(self._cache) < WORD_CACHE:
-                self._cache[(word, split)] = found
+        found = [*word_terms(word), *sorted(self._glossary.concepts_of_word(word))]
+        if split:
+            for part in split_compound(word, self._known):
+                found.extend(word_terms(part))
+                found.extend(sorted(self._glossary.concepts_of_word(part)))
         return found
 
 
@@ -101,19 +99,3 @@ def document_streams(doc: NewDocument) -> tuple[TokenStream, TokenStream, TokenS
 def document_texts(doc: NewDocument) -> tuple[str, str, str]:
     """The title, tags and body text of a document as analysed (tags joined by spaces)."""
     return doc.title, " ".join(doc.tags), doc.body
-
-
-def split_candidates(streams: Iterable[Sequence[TokenStream]]) -> tuple[set[str], set[str]]:
-    """The surface words of some tokenised documents, and the compound parts (with their stems) to look up."""
-    words: set[str] = set()
-    parts: set[str] = set()
-    for fields in streams:
-        for stream in fields:
-            words.update(stream.joined)
-            for word in stream.words:
-                if word not in words and is_content_word(word):
-                    words.add(word)
-                    for part in compound_candidates(word):
-                        parts.add(part)
-                        parts.update(stems(part))
-    return words, parts - words

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.domain.search.termdata import FieldCounts, TermData
+
 SOURCES: tuple[str, ...] = ("faq", "resource", "thread", "import")
 KINDS: tuple[str, ...] = ("faq", "resource", "solved_thread")
 SHARED_GUILD = 0
@@ -70,25 +72,19 @@ class KnowledgeDocument:
 
 @dataclass(frozen=True, slots=True)
 class IndexRecord:
-    """A document with its analysed fields, ready to store. Built by the engine, stored by the repo."""
+    """A document with its analysed fields, ready to store. Built by the engine, stored by the repo.
+
+    ``fields`` holds each field's index terms (title, tags, body) with how often they occur: the one analysed
+    copy of the document (see :mod:`bot.domain.search.termdata`).
+    """
 
     doc: NewDocument
-    title_terms: str
-    tags_terms: str
-    body_terms: str
-    words: str
+    fields: FieldCounts
     analyzer: str
 
     def terms(self) -> set[str]:
-        """Every distinct term and surface word, plus ``''`` (which counts documents)."""
-        return stored_terms(self.title_terms, self.tags_terms, self.body_terms, self.words)
-
-
-def stored_terms(title: str, tags: str, body: str, words: str) -> set[str]:
-    """The vocabulary a stored document contributes to ``knowledge_terms``."""
-    found = set(title.split()) | set(tags.split()) | set(body.split()) | set(words.split())
-    found.add("")
-    return found
+        """Every distinct index term of the document."""
+        return {term for counts in self.fields for term in counts}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +97,10 @@ class Upserted:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A document the full-text index returned for a query, with its analysed fields for re-ranking."""
+    """A document the full-text index returned for a query, with its stored term data for re-ranking."""
 
     document: KnowledgeDocument
-    title_terms: str
-    tags_terms: str
-    body_terms: str
+    data: TermData
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain.search.analysis import (
@@ -27,6 +26,7 @@ from bot.domain.search.analysis import (
 )
 from bot.domain.search.glossary import Glossary
 from bot.domain.search.models import Candidate, KnowledgeDocument
+from bot.domain.search.termdata import TermProbe
 
 PREFIX_WEIGHT = 0.35
 GLOSSARY_WEIGHT = 0.9
@@ -42,6 +42,9 @@ MIN_MATCH_WEIGHT = 0.3
 COMMON_SHARE = 0.1
 COMMON_FLOOR = 1000
 COVERAGE_FLOOR = 0.35
+POSTING_BUDGET = 6000
+"""Candidate retrieval reads at most about this many postings beyond the :data:`MIN_CONCEPTS` rarest concepts'."""
+MIN_CONCEPTS = 2
 MAX_CONCEPTS = 32
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
@@ -145,16 +148,24 @@ def is_known(word: str, counts: Mapping[str, int], glossary: Glossary) -> bool:
     return word in glossary.words or any(counts.get(w, 0) > 0 for w in (word, *stems(word)))
 
 
-def add_compound_parts(plan: QueryPlan, counts: dict[str, int], glossary: Glossary) -> None:
+def add_compound_parts(
+    plan: QueryPlan, counts: dict[str, int], glossary: Glossary, lexicon: Callable[[str], bool] | None = None
+) -> None:
     """Give every compound query word its known parts as an alternative match.
 
+    Parts are those of the lexicon documents are split with, so a query word splits as it would in a
+    document (without a lexicon, for tools and tests: parts the server's index knows).
     ``counts`` must hold the parts and their stems (see :func:`plan_query`); a part's prefix key and
     glossary concepts get the part's own count, a close enough idf, so no second lookup is needed.
     """
+
+    def is_part(word: str) -> bool:
+        return lexicon(word) if lexicon is not None else is_known(word, counts, glossary)
+
     for concept in plan.concepts:
         if concept.phrase:
             continue
-        for part in split_compound(concept.word, lambda w: is_known(w, counts, glossary)):
+        for part in split_compound(concept.word, is_part):
             variants = word_variants(part)
             for term in glossary.concepts_of_word(part):
                 variants[term] = GLOSSARY_WEIGHT
@@ -173,17 +184,19 @@ def add_correction(concept: Concept, corrected: str, glossary: Glossary) -> None
         concept.add(term, GLOSSARY_WEIGHT * TYPO_WEIGHT)
 
 
-def retrieval_terms(plan: QueryPlan, counts: Mapping[str, int], n_docs: int) -> list[str]:
-    """The terms worth asking the full-text index for candidates.
+def retrieval_terms(plan: QueryPlan, counts: Mapping[str, int], n_docs: int, budget: int = POSTING_BUDGET) -> list[str]:
+    """The terms worth asking the full-text index for candidates: the rarest concepts' terms, within a budget.
 
-    Weak variants (related concepts) only re-rank. A concept whose every variant is in more than a
-    tenth of the documents (and over :data:`COMMON_FLOOR`) does not fetch candidates either, unless
-    the query has nothing rarer: such a term makes FTS5 score most of the index while the
-    re-ranker still counts it for the candidates the rarer terms bring in. Small indexes are never
-    pruned.
+    Weak variants (related concepts) only re-rank. A concept whose every variant is in more than a tenth of
+    the documents (and over :data:`COMMON_FLOOR`) does not fetch candidates either, unless the query has
+    nothing rarer. The remaining concepts are taken rarest first (by their rarest term) while the documents
+    their terms are in add up to at most ``budget``; the :data:`MIN_CONCEPTS` rarest always count. So the
+    full-text query reads a bounded number of postings, however common the other words are, and the
+    re-ranker still scores every concept of the query for the candidates this brings in. Small indexes
+    never reach the budget.
     """
     cap = max(COMMON_FLOOR, COMMON_SHARE * n_docs)
-    chosen: set[str] = set()
+    groups: list[tuple[int, list[str]]] = []
     fallback: set[str] = set()
     for concept in plan.concepts:
         variants = [t for t, w in concept.variants.items() if w >= MIN_MATCH_WEIGHT]
@@ -191,16 +204,41 @@ def retrieval_terms(plan: QueryPlan, counts: Mapping[str, int], n_docs: int) -> 
         known = {t: counts[t] for t in variants if counts.get(t, 0) > 0}
         rare = [t for t, df in known.items() if df <= cap]
         if rare:
-            chosen.update(rare)
+            groups.append((min(known[t] for t in rare), rare))
         elif known:
             fallback.add(min(known, key=lambda t: (known[t], t)))
+    chosen: set[str] = set()
+    spent = 0
+    for i, (_, terms) in enumerate(sorted(groups, key=lambda g: (g[0], sorted(g[1])))):
+        new = [t for t in terms if t not in chosen]
+        cost = sum(counts[t] for t in new)
+        if i >= MIN_CONCEPTS and spent + cost > budget:
+            continue
+        chosen.update(new)
+        spent += cost
     return sorted(chosen or fallback)
 
 
-def match_expression(terms: Sequence[str]) -> str:
-    """An FTS5 MATCH string: our own analysed terms, each quoted, joined with OR."""
-    safe = [t for t in terms if re.fullmatch(r"[a-z0-9_]+", t)]
-    return " OR ".join(f'"{t}"' for t in safe)
+def retrieval_weights(
+    plan: QueryPlan, terms: Sequence[str], counts: Mapping[str, int], n_docs: int
+) -> dict[str, tuple[int, float]]:
+    """For each retrieval term: the concept it stands for (its index in the plan) and its weight (idf × variant).
+
+    Candidates are picked by the sum, over the query's concepts, of the best weight a document matches each
+    concept with: a cheap stand-in for the re-ranker's concept coverage (a word matched through its stem,
+    prefix and glossary concept still counts once).
+    """
+    chosen = set(terms)
+    found: dict[str, tuple[int, float]] = {}
+    for i, concept in enumerate(plan.concepts):
+        variants = dict(concept.variants)
+        for part in concept.parts:
+            for term, weight in part.items():
+                variants[term] = max(variants.get(term, 0.0), weight * COMPOUND_WEIGHT)
+        for term, weight in variants.items():
+            if term in chosen and term not in found and counts.get(term, 0) > 0:
+                found[term] = (i, weight * idf(counts[term], n_docs))
+    return found
 
 
 def idf(df: int, n_docs: int) -> float:
@@ -222,13 +260,14 @@ def rank(plan: QueryPlan, candidates: Sequence[Candidate], ctx: RankContext) -> 
     if not candidates:
         return []
     weights = {t: idf(ctx.counts[t], ctx.n_docs) for t in plan.terms() if ctx.counts.get(t, 0) > 0}
-    split = [(c.title_terms.split(), c.tags_terms.split(), c.body_terms.split()) for c in candidates]
-    avg = [max(1.0, sum(len(x[i]) for x in split) / len(split)) for i in range(3)]
+    probe = TermProbe(weights)
+    found = [probe.fields(c.data) for c in candidates]
+    avg = [max(1.0, sum(c.data.lengths[i] for c in candidates) / len(candidates)) for i in range(3)]
     importance = [_importance(c, weights) for c in plan.concepts]
     total_importance = sum(importance) or 1.0
     scored: list[tuple[Candidate, float]] = []
-    for candidate, fields in zip(candidates, split, strict=True):
-        scores = _term_scores(fields, avg, weights)
+    for candidate, fields in zip(candidates, found, strict=True):
+        scores = _term_scores(fields, candidate.data.lengths, avg, weights)
         total = 0.0
         covered = 0.0
         for concept, imp in zip(plan.concepts, importance, strict=True):
@@ -265,19 +304,19 @@ def boost(doc: KnowledgeDocument, lang: str | None) -> float:
 _FIELDS = (("title", 0), ("tags", 1), ("body", 2))
 
 
-def _term_scores(fields: tuple[list[str], ...], avg: Sequence[float], weights: Mapping[str, float]) -> dict[str, float]:
+def _term_scores(
+    fields: Sequence[Mapping[str, int]], lengths: Sequence[int], avg: Sequence[float], weights: Mapping[str, float]
+) -> dict[str, float]:
     """BM25F of every query term in one document: field-weighted, length-normalised tf, saturated."""
     tf: dict[str, float] = {}
     for name, i in _FIELDS:
-        words = fields[i]
-        if not words:
+        counts = fields[i]
+        if not counts or not lengths[i]:
             continue
         b = FIELD_B[name]
-        norm = FIELD_WEIGHTS[name] / (1.0 - b + b * len(words) / avg[i])
-        counts = Counter(words)
-        for term in weights:
-            hits = counts.get(term)
-            if hits:
+        norm = FIELD_WEIGHTS[name] / (1.0 - b + b * lengths[i] / avg[i])
+        for term, hits in counts.items():
+            if term in weights:
                 tf[term] = tf.get(term, 0.0) + hits * norm
     return {t: weights[t] * v * (K1 + 1.0) / (v + K1) for t, v in tf.items()}
 

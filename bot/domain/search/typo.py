@@ -1,15 +1,14 @@
-"""Did-you-mean from the index's own vocabulary, with symmetric-delete candidate keys.
+"""Did-you-mean: real words one edit (long words: some two edits) away that the server's index knows.
 
-Every vocabulary word is stored under itself and under each string made by deleting one character
-(``knowledge_term_keys``). A query word looks up the same keys for itself, so one indexed lookup finds
-every word within one insertion, deletion, substitution or adjacent transposition, and some words two
-edits away; :func:`distance` then checks the real edit distance. The cost does not grow with the size
-of the vocabulary, which is what keeps it fast at 100,000 documents.
+A misspelt query word's candidates are the strings :func:`edits` makes of it that are words of the shipped
+lexicon (or the glossary); the engine then asks the server's own index which of them occur, and
+:func:`best_correction` picks the closest, most frequent one. Nothing is stored per document for this, and a
+server is never offered another server's words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from bot.domain.search.analysis import STOPWORDS
 
@@ -27,19 +26,28 @@ def correctable(word: str) -> bool:
     return word.isalpha() and MIN_TYPO_WORD <= len(word) <= MAX_TYPO_WORD and word not in STOPWORDS
 
 
-def delete_keys(word: str) -> set[str]:
-    """The word and every string made by deleting one of its characters."""
-    keys = {word}
-    keys.update(word[:i] + word[i + 1 :] for i in range(len(word)))
-    return keys
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def keys_for(words: Iterable[str]) -> list[str]:
-    """All lookup keys for several query words, without duplicates."""
-    found: set[str] = set()
-    for word in words:
-        found |= delete_keys(word)
-    return sorted(found)
+def edits1(word: str) -> set[str]:
+    """Every string one deletion, adjacent swap, substitution or insertion (a-z) away from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = {a + b[1:] for a, b in splits if b}
+    found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    found |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    found |= {a + c + b for a, b in splits for c in _LETTERS}
+    found.discard(word)
+    return found
+
+
+def edits(word: str) -> set[str]:
+    """Candidate spellings: one edit away, and for long words also a deletion plus one more edit."""
+    found = edits1(word)
+    if len(word) >= LONG_WORD:
+        for shorter in {word[:i] + word[i + 1 :] for i in range(len(word))}:
+            found |= edits1(shorter)
+        found.discard(word)
+    return found
 
 
 def distance(a: str, b: str, limit: int = 2) -> int:
