@@ -29,6 +29,7 @@ Row = sqlite3.Row
 
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 32 * 1024
+PAGE_SIZE = 16384
 READERS = 2
 """Read-only connections in the pool: one per core, so concurrent searches use both cores."""
 
@@ -103,6 +104,9 @@ async def _configure(conn: aiosqlite.Connection, *, read_only: bool) -> None:
         await conn.execute("PRAGMA query_only = ON")
         return
     await conn.execute("PRAGMA foreign_keys = ON")
+    # A new database gets 16 KiB pages (an existing one keeps its size): knowledge rows of ~1.3 KiB left a fifth
+    # of every 4 KiB page empty, and full-text doclists are read in fewer, larger pages.
+    await conn.execute(f"PRAGMA page_size = {PAGE_SIZE:d}")
     await conn.execute("PRAGMA journal_mode = WAL")
     await conn.execute("PRAGMA synchronous = NORMAL")
 

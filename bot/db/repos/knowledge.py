@@ -14,7 +14,7 @@ import re
 import sqlite3
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.clock import to_iso
@@ -126,22 +126,21 @@ _DROP_TERMS = """
 
 _CANDIDATES = """
     WITH query AS (
-        SELECT value ->> 0 AS phrase, value ->> 1 AS concept, value ->> 2 AS weight FROM json_each(:terms)
-    ), matches AS (
-        SELECT f.rowid AS id, q.concept AS concept, q.weight AS weight
-        FROM query AS q CROSS JOIN knowledge_fts AS f
-        WHERE f.knowledge_fts MATCH q.phrase
-    ), best AS (
-        SELECT id, concept, max(weight) AS weight FROM matches GROUP BY id, concept
+        SELECT value ->> 0 AS expression, value ->> 1 AS weight FROM json_each(:groups)
     ), top AS (
-        SELECT id, sum(weight) AS score FROM best GROUP BY id ORDER BY score DESC, id LIMIT :limit
+        SELECT f.rowid AS id, sum(q.weight) AS score
+        FROM query AS q CROSS JOIN knowledge_fts AS f
+        WHERE f.knowledge_fts MATCH q.expression
+        GROUP BY f.rowid
+        ORDER BY score DESC, id
+        LIMIT :limit
     )
     SELECT d.id, d.guild_id, d.source, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url,
            d.solved, d.featured, d.helpful, d.unhelpful, d.created_at, d.updated_at, d.terms
     FROM top JOIN knowledge_documents AS d ON d.id = top.id
     ORDER BY top.score DESC, top.id"""
-"""Each query term reads its own doclist (one MATCH per scoped term), so the cost is the postings of the chosen
-terms, which the engine keeps within a budget. A document scores, per concept, its best term weight."""
+"""One MATCH per group (a concept's terms OR-ed, in both scopes): each reads its terms' doclists once, so the
+cost is the postings of the chosen terms, which the engine keeps within a budget."""
 
 _VOTE_GET = """
     SELECT helpful FROM knowledge_votes
@@ -333,19 +332,23 @@ class KnowledgeRepo:
             found[str(row["term"])] = int(row["documents"])
         return found
 
-    async def candidates(self, guild_id: int, weighted: Mapping[str, tuple[int, float]], limit: int) -> list[Candidate]:
-        """The best ``limit`` documents of this server (and the shared ones) for weighted query terms.
+    async def candidates(
+        self, guild_id: int, groups: Sequence[tuple[Sequence[str], float]], limit: int
+    ) -> list[Candidate]:
+        """The best ``limit`` documents of this server (and the shared ones) for weighted groups of query terms.
 
-        ``weighted`` maps each term to ``(concept, weight)``. A document scores, per concept, the best weight of
-        the terms it has, summed over concepts; only this server's and the shared scope's doclists are read.
-        Terms are the engine's own analysed terms; anything else is dropped.
+        A document scores the sum of the weights of the groups it has a term of; only this server's and the
+        shared scope's doclists are read. Terms are the engine's own analysed terms; anything else is dropped.
         """
         scopes = await self._read_scopes(guild_id)
-        safe = sorted((t, c, w) for t, (c, w) in weighted.items() if _SAFE_TERM.fullmatch(t))
-        if not safe or not scopes:
+        query: list[list[object]] = []
+        for terms, weight in groups:
+            safe = [t for t in terms if _SAFE_TERM.fullmatch(t)]
+            if safe:
+                query.append([" OR ".join(f'"{scope}_{t}"' for scope, _ in scopes for t in safe), weight])
+        if not query or not scopes:
             return []
-        terms = [[f'"{scope}_{term}"', concept, weight] for scope, _ in scopes for term, concept, weight in safe]
-        rows = await self._db.fetch_all(_CANDIDATES, {"terms": json.dumps(terms), "limit": limit})
+        rows = await self._db.fetch_all(_CANDIDATES, {"groups": json.dumps(query), "limit": limit})
         return [Candidate(_to_document(r), TermData.decode(r["terms"])) for r in rows]
 
     async def vote(

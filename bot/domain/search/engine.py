@@ -53,8 +53,8 @@ from bot.domain.search.ranking import (
     is_known,
     plan_query,
     rank,
+    retrieval_groups,
     retrieval_terms,
-    retrieval_weights,
 )
 from bot.domain.search.search_log import MAX_LOGGED_QUERY, SearchLog
 from bot.domain.search.typo import best_correction, correctable, edits
@@ -159,8 +159,8 @@ class SearchEngine:
         suggestion = _suggest(text, corrections) if corrections else None
         if not terms:
             return SearchResult(query=text, suggestion=suggestion, corrected=False)
-        weighted = retrieval_weights(plan, terms, counts, n_docs)
-        found = await self._repo.candidates(guild_id, weighted, self._candidates)
+        groups = retrieval_groups(plan, terms, counts, n_docs)
+        found = await self._repo.candidates(guild_id, groups, self._candidates)
         ranked = rank(plan, found, RankContext(counts, n_docs, lang))
         hits = [SearchHit(c.document, round(score, 4), excerpt(c.document.body, plan)) for c, score in ranked[:limit]]
         return SearchResult(query=text, hits=hits, suggestion=suggestion, corrected=bool(corrections and hits))

@@ -219,26 +219,28 @@ def retrieval_terms(plan: QueryPlan, counts: Mapping[str, int], n_docs: int, bud
     return sorted(chosen or fallback)
 
 
-def retrieval_weights(
+def retrieval_groups(
     plan: QueryPlan, terms: Sequence[str], counts: Mapping[str, int], n_docs: int
-) -> dict[str, tuple[int, float]]:
-    """For each retrieval term: the concept it stands for (its index in the plan) and its weight (idf × variant).
+) -> list[tuple[list[str], float]]:
+    """The retrieval terms grouped by the concept they stand for, each group with its weight.
 
-    Candidates are picked by the sum, over the query's concepts, of the best weight a document matches each
-    concept with: a cheap stand-in for the re-ranker's concept coverage (a word matched through its stem,
-    prefix and glossary concept still counts once).
+    Candidates are picked by the sum of the weights of the groups a document matches: one per concept, so a word
+    matched through its stem, prefix and glossary concept counts once. A group weighs as its best term
+    (idf × variant weight): a cheap stand-in for the re-ranker's concept coverage.
     """
     chosen = set(terms)
-    found: dict[str, tuple[int, float]] = {}
-    for i, concept in enumerate(plan.concepts):
+    taken: set[str] = set()
+    groups: list[tuple[list[str], float]] = []
+    for concept in plan.concepts:
         variants = dict(concept.variants)
         for part in concept.parts:
             for term, weight in part.items():
                 variants[term] = max(variants.get(term, 0.0), weight * COMPOUND_WEIGHT)
-        for term, weight in variants.items():
-            if term in chosen and term not in found and counts.get(term, 0) > 0:
-                found[term] = (i, weight * idf(counts[term], n_docs))
-    return found
+        group = [t for t in sorted(variants) if t in chosen and t not in taken and counts.get(t, 0) > 0]
+        if group:
+            taken.update(group)
+            groups.append((group, max(variants[t] * idf(counts[t], n_docs) for t in group)))
+    return groups
 
 
 def idf(df: int, n_docs: int) -> float:
