@@ -25,6 +25,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_SNOWFLAKE = 2**63 - 1
 """The largest id SQLite (and Discord's signed 64-bit snowflakes) can hold."""
 MAX_RETENTION_DAYS = 36_500
+MAX_SEARCH_WORKERS = 8
+DEFAULT_SEARCH_WORKERS = 2
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
@@ -41,6 +43,8 @@ class Settings:
     discord_gateway_url: str = DISCORD_GATEWAY_URL
     guild_retention_days: int = 30
     search_log_retention_days: int = 180
+    search_workers: int = DEFAULT_SEARCH_WORKERS
+    """Worker processes that answer searches and analyse imports (0: the bot's own process does it)."""
 
     @classmethod
     def from_env(
@@ -117,6 +121,9 @@ class Settings:
         searches = _optional_int(env, "SEARCH_LOG_RETENTION_DAYS", problems, minimum=1, maximum=MAX_RETENTION_DAYS)
         if searches is not None:
             kwargs["search_log_retention_days"] = searches
+        workers = _optional_int(env, "SEARCH_WORKERS", problems, minimum=0, maximum=MAX_SEARCH_WORKERS)
+        if workers is not None:
+            kwargs["search_workers"] = workers
 
         for key, schemes, attr in (
             ("DISCORD_API_BASE_URL", ("http", "https"), "discord_api_base_url"),
@@ -135,7 +142,8 @@ class Settings:
     @classmethod
     def for_tests(cls, **overrides: Any) -> Settings:
         """Settings with a dummy token, for tests and benchmarks."""
-        base = cls(discord_token="fake-token-for-tests-0000000000")  # noqa: S106 - not a secret
+        # no worker processes: tests and benchmarks search in their own process unless they ask for workers
+        base = cls(discord_token="fake-token-for-tests-0000000000", search_workers=0)  # noqa: S106 - not a secret
         return replace(base, **overrides)
 
     @property
@@ -154,6 +162,7 @@ ENV_KEYS = {
     "DISCORD_GATEWAY_URL": "discord_gateway_url",
     "GUILD_RETENTION_DAYS": "guild_retention_days",
     "SEARCH_LOG_RETENTION_DAYS": "search_log_retention_days",
+    "SEARCH_WORKERS": "search_workers",
 }
 """Environment key → Settings field; a meta-test keeps this, the dataclass and .env.example in step."""
 

@@ -19,6 +19,7 @@ from bot.db.migrate import apply_migrations
 from bot.domain.retention import Retention
 from bot.errors import ConfigError
 from bot.i18n import I18n
+from bot.search_workers import SearchWorkers
 from bot.services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,17 @@ async def open_services(
         )
         if not read_only:
             await services.search.schedule_reindex()  # after an analyser, glossary or lexicon change
-        async with services.search.log_writer():  # ends before the database closes: no logged search is lost
-            yield services
+        workers = None
+        if settings.search_workers and not read_only and str(settings.database_path) != ":memory:":
+            workers = SearchWorkers(settings.database_path, settings.search_workers, services.search.fingerprint)
+            services.search.attach(workers)  # started on first use (or by running_app, before the bot connects)
+        try:
+            async with services.search.log_writer():  # ends before the database closes: no logged search is lost
+                yield services
+        finally:
+            if workers is not None:
+                services.search.attach(None)
+                await workers.close()
 
 
 @asynccontextmanager
@@ -72,6 +82,7 @@ async def running_app(
     apply_discord_endpoints(settings)
     i18n = I18n.load(settings.default_locale)
     async with open_services(settings, clock=clock) as services:
+        await services.search.warm()  # the search workers start before the first /ask arrives
         bot = SteunpuntBot(settings=settings, services=services, i18n=i18n, **bot_options)
         async with bot:
             yield bot

@@ -414,3 +414,46 @@ class Transaction(_Connection):
         """Execute one statement for many parameter sets."""
         await self._conn.executemany(sql, rows)
         self._step(sql)
+
+
+class DirectReader:
+    """One read-only connection used without a thread, for a search worker process.
+
+    A worker does one search at a time and has nothing to overlap with it, so its reads run directly: no
+    connection thread that would keep the process alive after its pool stops it. It offers the reads of
+    :class:`Database` (and refuses transactions), which is all a search needs.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        try:
+            self._conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"Cannot open the database {path}: {exc}") from None
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+        self._conn.execute(f"PRAGMA cache_size = {-CACHE_KIB:d}")
+        self._conn.execute("PRAGMA query_only = ON")
+        self.path = Path(path)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query, or None."""
+        row: Row | None = self._conn.execute(sql, params).fetchone()
+        return row
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a query."""
+        return list(self._conn.execute(sql, params).fetchall())
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """Never: a worker only reads."""
+        raise RuntimeError("a search worker's connection is read-only")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()

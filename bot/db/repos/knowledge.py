@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.clock import to_iso
-from bot.db.database import Database, Reader, Transaction
+from bot.db.database import Reader, Transaction
 from bot.db.repos.privacy import neutralise_text
 from bot.domain.search.models import (
     SHARED_GUILD,
@@ -232,7 +232,7 @@ _SAFE_TERM = re.compile(r"[a-z0-9_]+")
 class KnowledgeRepo:
     """Stores knowledge documents, their scoped index and votes, and answers the engine's index lookups."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Reader) -> None:
         self._db = db
 
     async def upsert_documents(self, tx: Transaction, records: Sequence[IndexRecord], now: datetime) -> Upserted:

@@ -21,11 +21,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import deque
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from bot.clock import Clock
 from bot.domain.jobs import RetryLater
@@ -68,6 +69,35 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
+class Offload(Protocol):
+    """Runs the CPU-heavy, read-only parts of search in other processes (both cores; see bot/search_workers.py).
+
+    Python threads share one interpreter lock, so analysis and re-ranking in threads would take turns; worker
+    processes with their own read-only connections do not. Both methods raise :class:`OffloadUnavailable`
+    when the workers cannot serve; the engine then does the work itself.
+    """
+
+    capacity: int
+    """How many calls the workers can run at the same time."""
+
+    async def search(self, guild_id: int, text: str, limit: int, lang: str | None) -> SearchResult:
+        """What :meth:`SearchEngine.answer` returns, computed in a worker."""
+        ...
+
+    async def analyse(self, docs: Sequence[NewDocument]) -> list[IndexRecord]:
+        """What :meth:`SearchEngine.analyse` returns, computed in a worker."""
+        ...
+
+    async def warm(self) -> bool:
+        """Start the workers now; False if they cannot start."""
+        ...
+
+
+class OffloadUnavailable(Exception):
+    """The worker processes could not serve a call (not started, broken, shutting down)."""
+
+
 COMPACT_JOB = "search.compact"
 REINDEX_JOB = "search.reindex"
 REINDEX_BATCH = 500
@@ -108,6 +138,8 @@ class SearchEngine:
         self._candidates = candidates
         self._jobs = jobs
         self._search_log = search_log
+        self._offload: Offload | None = None
+        self._offload_down = False
         if lexicon is None:
             self._lexicon = shipped_lexicon(self._glossary.words)
         else:
@@ -119,15 +151,45 @@ class SearchEngine:
         """Find the documents that best answer ``query`` in server ``guild_id``.
 
         Any text is accepted: search syntax, quotes, control characters and emoji are plain text to
-        the analyser, and only terms it produced itself reach the FTS5 MATCH expression.
+        the analyser, and only terms it produced itself reach the FTS5 MATCH expression. With worker
+        processes attached (:meth:`attach`) the search runs in one of them.
         """
         text = query[:MAX_QUERY_CHARS]
         limit = max(1, min(limit, MAX_LIMIT))
-        plan = plan_query(text, self._glossary)
-        result = await self._run(guild_id, text, plan, limit, lang) if plan.concepts else SearchResult(query=text)
+        result: SearchResult | None = None
+        if self._offload is not None:
+            try:
+                result = await self._offload.search(guild_id, text, limit, lang)
+                self._offload_down = False
+            except OffloadUnavailable as exc:
+                self._offload_failed(exc)
+        if result is None:
+            result = await self.answer(guild_id, text, limit=limit, lang=lang)
         if self._log_searches and text.strip():
             await self.log(guild_id, text.strip()[:MAX_LOGGED_QUERY], len(result.hits))
         return result
+
+    async def answer(self, guild_id: int, text: str, *, limit: int = 10, lang: str | None = None) -> SearchResult:
+        """The search itself, in this process and without logging it (what a worker process runs)."""
+        text = text[:MAX_QUERY_CHARS]
+        limit = max(1, min(limit, MAX_LIMIT))
+        plan = plan_query(text, self._glossary)
+        return await self._run(guild_id, text, plan, limit, lang) if plan.concepts else SearchResult(query=text)
+
+    async def warm(self) -> bool:
+        """Start the attached worker processes now, so the first searches need not wait; False if there are none."""
+        return self._offload is not None and await self._offload.warm()
+
+    def attach(self, offload: Offload | None) -> None:
+        """Let worker processes run searches and analysis from now on (None: this process does it again)."""
+        self._offload = offload
+        self._offload_down = False
+
+    def _offload_failed(self, exc: OffloadUnavailable) -> None:
+        """The workers could not serve: this process does the work; said once until they serve again."""
+        if not self._offload_down:
+            log.warning("Search workers unavailable (%s); working in the bot's own process meanwhile", exc)
+        self._offload_down = True
 
     async def log(self, guild_id: int, query: str, result_count: int) -> int:
         """Log a search (no member id) and return its id, without waiting for the write lock.
@@ -209,7 +271,7 @@ class SearchEngine:
         """
         for doc in docs:
             _validate(doc)
-        return self._analyse(docs)
+        return self.analyse(docs)
 
     async def write(self, tx: Transaction, records: Sequence[IndexRecord]) -> Upserted:
         """Store prepared records inside the caller's transaction (unchanged documents are not rewritten)."""
@@ -227,39 +289,57 @@ class SearchEngine:
         """Add or update many documents of their own (imports, re-indexing), one transaction per batch.
 
         Returns their ids in input order and how many were new or changed; documents that did not
-        change are not written again. The next batch is analysed in a worker thread while the previous one
-        is written (SQLite works without holding Python's lock), so both cores work and the event loop
-        stays free for interactions.
+        change are not written again. Batches are analysed ahead (in the worker processes if attached, else in
+        a thread) while the previous one is written, so both cores work and the event loop stays free.
         """
         for doc in docs:
             _validate(doc)
         ids: list[int] = []
         changed = 0
+        batches = [docs[start : start + batch_size] for start in range(0, len(docs), batch_size)]
+        ahead = self._offload.capacity if self._offload is not None and len(batches) > 1 else 1
+        analysing: deque[asyncio.Task[list[IndexRecord]]] = deque()
         writing: asyncio.Task[Upserted] | None = None
         try:
-            for start in range(0, len(docs), batch_size):
-                records = await asyncio.to_thread(self._analyse, docs[start : start + batch_size])
-                if writing is not None:
-                    done = await writing
-                    ids += done.ids
-                    changed += done.changed
-                writing = asyncio.create_task(self._write_batch(records))
+            for number, batch in enumerate(batches):
+                analysing.append(asyncio.create_task(self._analyse_batch(batch, offload=len(batches) > 1)))
+                while analysing and (len(analysing) >= ahead or number == len(batches) - 1):
+                    records = await analysing.popleft()
+                    if writing is not None:
+                        done = await writing
+                        ids += done.ids
+                        changed += done.changed
+                    writing = asyncio.create_task(self._write_batch(records))
             if writing is not None:
                 done = await writing
                 ids += done.ids
                 changed += done.changed
                 writing = None
         finally:
-            if writing is not None:  # analysis failed or we were cancelled: let the batch in flight finish
-                await asyncio.gather(writing, return_exceptions=True)
+            # analysis failed or we were cancelled: let the batch being written finish, drop the rest
+            for task in analysing:
+                task.cancel()
+            await asyncio.gather(*analysing, *([writing] if writing else []), return_exceptions=True)
         log.debug("Indexed %s documents, %s new or changed", len(docs), changed)
         return Upserted(ids=tuple(ids), changed=changed)
+
+    async def _analyse_batch(self, docs: Sequence[NewDocument], *, offload: bool) -> list[IndexRecord]:
+        """A batch's records: from a worker process if there are any, else from a thread of this process."""
+        if offload and self._offload is not None:
+            try:
+                records = await self._offload.analyse(docs)
+                self._offload_down = False
+                return records
+            except OffloadUnavailable as exc:
+                self._offload_failed(exc)
+        return await asyncio.to_thread(self.analyse, docs)
 
     async def _write_batch(self, records: Sequence[IndexRecord]) -> Upserted:
         async with self._uow.transaction() as tx:
             return await self.write(tx, records)
 
-    def _analyse(self, docs: Sequence[NewDocument]) -> list[IndexRecord]:
+    def analyse(self, docs: Sequence[NewDocument]) -> list[IndexRecord]:
+        """Analyse valid documents into index records (pure CPU work; what a worker process runs)."""
         return [self._analyser.record(d) for d in docs]
 
     async def remove(self, guild_id: int, source: str, source_key: str) -> bool:
