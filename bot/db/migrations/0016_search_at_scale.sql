@@ -5,10 +5,10 @@
 --         every server, and "helpful" votes never reached ranking while one member could vote without limit.
 --
 -- After this migration:
--- * knowledge_fts is a contentless FTS5 index (no copy of any text) at detail=column (which documents have a term
---   in which field; no positions: queries are OR/AND of terms with column weights, never phrases). Every token is
---   prefixed with the scope of its server, "<scope>_<term>" (knowledge_scopes), so a server's search only reads
---   its own doclists and those of the shared scope 0, however many other servers exist.
+-- * knowledge_fts is a contentless FTS5 index (no copy of any text) at detail=none: which documents have a term,
+--   no fields, no positions, because candidate retrieval asks nothing more. Every token is prefixed with the
+--   scope of its server, "<scope>_<term>" (knowledge_scopes), so a server's search only reads its own doclists
+--   and those of the shared scope 0, however many other servers exist.
 -- * knowledge_terms counts each term's documents per scope (per-scope statistics, one indexed lookup per term).
 -- * knowledge_documents keeps the text (the body compressed) plus one compressed term record per document
 --   (`terms`, see bot/domain/search/termdata.py) for re-ranking and for removing the document from the
@@ -80,10 +80,13 @@ CREATE TABLE knowledge_scopes (
 
 INSERT INTO knowledge_scopes (guild_id, scope, documents) VALUES (0, 0, 0);
 
+-- One column of each document's distinct terms (every field), detail=none and no column sizes: candidates are
+-- found by which documents have which terms, nothing more (the re-ranker reads fields and counts from `terms`).
 CREATE VIRTUAL TABLE knowledge_fts USING fts5(
-    title, tags, body,
+    terms,
     content = '',
-    detail = column,
+    detail = none,
+    columnsize = 0,
     tokenize = "ascii tokenchars '_'"
 );
 

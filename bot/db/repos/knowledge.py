@@ -12,9 +12,8 @@ import json
 import logging
 import re
 import sqlite3
-import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from bot.clock import to_iso
@@ -28,12 +27,10 @@ from bot.domain.search.models import (
     Upserted,
 )
 from bot.domain.search.search_log import LoggedSearch
-from bot.domain.search.termdata import FieldCounts, TermData, encode, index_text
+from bot.domain.search.termdata import FieldCounts, TermData, encode, index_text, pack_text, unpack_text
 
 log = logging.getLogger(__name__)
 
-BODY_LEVEL = 6
-"""zlib level for stored bodies: prose halves, and a hundred candidates decompress in well under a millisecond."""
 
 _GET = """
     SELECT d.id, d.guild_id, d.source, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url,
@@ -89,10 +86,10 @@ _DELETE = """
     RETURNING id, terms"""
 
 _FTS_INSERT = """
-    INSERT INTO knowledge_fts (rowid, title, tags, body) VALUES (:id, :title, :tags, :body)"""
+    INSERT INTO knowledge_fts (rowid, terms) VALUES (:id, :terms)"""
 
 _FTS_DELETE = """
-    INSERT INTO knowledge_fts (knowledge_fts, rowid, title, tags, body) VALUES ('delete', :id, :title, :tags, :body)"""
+    INSERT INTO knowledge_fts (knowledge_fts, rowid, terms) VALUES ('delete', :id, :terms)"""
 
 _SCOPES = """
     SELECT guild_id, scope, documents FROM knowledge_scopes WHERE guild_id IN (:guild_id, :shared)"""
@@ -248,7 +245,7 @@ class KnowledgeRepo:
         removed: list[dict[str, object]] = []
         added: list[tuple[tuple[int, str, str], IndexRecord]] = []
         new_docs: Counter[int] = Counter()
-        deltas: Counter[tuple[int, str]] = Counter()
+        deltas: dict[int, Counter[str]] = {}
         scopes: dict[int, int] = {}
         for key, record in latest.items():
             old = stored.get(key)
@@ -258,10 +255,10 @@ class KnowledgeRepo:
             if old is not None and old["terms"] is not None:
                 counts = TermData.decode(old["terms"]).counts()
                 removed.append(_fts_row(int(old["id"]), counts, scope))
-                deltas.subtract({(scope, term) for field in counts for term in field})
+                deltas.setdefault(scope, Counter()).subtract(set().union(*counts))
             else:
                 new_docs[record.doc.guild_id] += 1
-            deltas.update({(scope, term) for field in record.fields for term in field})
+            deltas.setdefault(scope, Counter()).update(record.terms())
             rows.append(_params(record, now))
             added.append((key, record))
         if rows:
@@ -289,14 +286,14 @@ class KnowledgeRepo:
             counts = TermData.decode(row["terms"]).counts()
             await tx.execute(_FTS_DELETE, _fts_row(int(row["id"]), counts, scope))
             await tx.execute(_COUNT_DOCUMENTS, {"guild_id": guild_id, "delta": -1})
-            await self._apply_deltas(tx, Counter({(scope, term): -1 for field in counts for term in field}))
+            await self._apply_deltas(tx, {scope: Counter(dict.fromkeys(set().union(*counts), -1))})
         return True
 
     @staticmethod
-    async def _apply_deltas(tx: Transaction, deltas: Counter[tuple[int, str]]) -> None:
+    async def _apply_deltas(tx: Transaction, deltas: Mapping[int, Counter[str]]) -> None:
         """Move the per-scope document counts of terms; a count that reaches 0 is dropped."""
-        added = [{"scope": s, "term": t, "delta": d} for (s, t), d in deltas.items() if d > 0]
-        removed = [{"scope": s, "term": t, "delta": -d} for (s, t), d in deltas.items() if d < 0]
+        added = [{"scope": s, "term": t, "delta": d} for s, c in deltas.items() for t, d in c.items() if d > 0]
+        removed = [{"scope": s, "term": t, "delta": -d} for s, c in deltas.items() for t, d in c.items() if d < 0]
         if added:
             await tx.executemany(_ADD_TERMS, added)
         if removed:
@@ -520,10 +517,8 @@ class KnowledgeRepo:
 
 
 def _fts_row(doc_id: int, fields: FieldCounts, scope: int) -> dict[str, object]:
-    """The full-text index row of a document: each field's distinct terms once, with the scope's prefix."""
-    prefix = f"{scope}_"
-    title, tags, body = (index_text(counts, prefix) for counts in fields)
-    return {"id": doc_id, "title": title, "tags": tags, "body": body}
+    """The full-text index row of a document: its distinct terms (of every field) once, with the scope's prefix."""
+    return {"id": doc_id, "terms": index_text(set().union(*fields), f"{scope}_")}
 
 
 _COMPARED = (
@@ -559,8 +554,9 @@ def _fields(record: IndexRecord) -> dict[str, object]:
 
 
 def _params(record: IndexRecord, now: datetime) -> dict[str, object]:
-    packed = zlib.compress(record.doc.body.encode("utf-8"), BODY_LEVEL)
-    return {**_fields(record), "body": packed, "terms": encode(record.fields), "now": to_iso(now)}
+    body = record.packed_body or pack_text(record.doc.body)
+    terms = record.packed_terms or encode(record.fields)
+    return {**_fields(record), "body": body, "terms": terms, "now": to_iso(now)}
 
 
 def _same(row: sqlite3.Row, record: IndexRecord) -> bool:
@@ -569,8 +565,8 @@ def _same(row: sqlite3.Row, record: IndexRecord) -> bool:
 
 
 def _text(body: str | bytes) -> str:
-    """A stored body: compressed UTF-8 once the engine wrote it, plain text in rows from before migration 0016."""
-    return zlib.decompress(body).decode("utf-8") if isinstance(body, bytes) else str(body)
+    """A stored body: compressed once the engine wrote it, plain text in rows from before migration 0016."""
+    return unpack_text(body)
 
 
 def _to_document(row: sqlite3.Row) -> KnowledgeDocument:

@@ -16,6 +16,7 @@ from bot.domain.search.analysis import (
 )
 from bot.domain.search.glossary import Glossary
 from bot.domain.search.models import IndexRecord, NewDocument
+from bot.domain.search.termdata import encode, pack_text
 
 Known = Callable[[str], bool]
 WORD_CACHE = 200_000
@@ -52,8 +53,15 @@ class DocumentAnalyser:
         """Analyse a document (optionally already tokenised) into the record the repository stores."""
         split = doc.lang != "en"
         streams = streams or document_streams(doc)
-        title, tags, body = (Counter(self.terms(stream, split=split)) for stream in streams)
-        return IndexRecord(doc=doc, fields=(title, tags, body), analyzer=self._fingerprint)
+        fields = tuple(Counter(self.terms(stream, split=split)) for stream in streams)
+        title, tags, body = fields
+        return IndexRecord(
+            doc=doc,
+            fields=(title, tags, body),
+            analyzer=self._fingerprint,
+            packed_terms=encode((title, tags, body)),
+            packed_body=pack_text(doc.body),
+        )
 
     def terms(self, stream: TokenStream, *, split: bool = True) -> list[str]:
         """Index terms of a tokenised field, in order.

@@ -81,10 +81,14 @@ class IndexRecord:
     doc: NewDocument
     fields: FieldCounts
     analyzer: str
+    packed_terms: bytes = b""
+    """``fields`` as stored (:func:`~bot.domain.search.termdata.encode`), made with the analysis."""
+    packed_body: bytes = b""
+    """The body as stored (:func:`~bot.domain.search.termdata.pack_text`), made with the analysis."""
 
     def terms(self) -> set[str]:
         """Every distinct index term of the document."""
-        return {term for counts in self.fields for term in counts}
+        return set().union(*self.fields)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,16 @@ def encode(fields: FieldCounts) -> bytes:
     return zlib.compress("\n".join(lines).encode("ascii"), LEVEL)
 
 
+def pack_text(text: str) -> bytes:
+    """A document's text as stored: compressed UTF-8 (prose halves; reading it back costs microseconds)."""
+    return zlib.compress(text.encode("utf-8"), LEVEL)
+
+
+def unpack_text(stored: str | bytes) -> str:
+    """What :func:`pack_text` stored (plain text, as rows written before compression hold, is returned as is)."""
+    return zlib.decompress(stored).decode("utf-8") if isinstance(stored, bytes) else str(stored)
+
+
 @dataclass(frozen=True, slots=True)
 class TermData:
     """A stored document's term data, decompressed but not parsed: fields are searched for the query's terms only."""
@@ -58,19 +68,18 @@ class TermData:
         """Every term of every field with its count (index upkeep; re-ranking uses a :class:`TermProbe`)."""
         return tuple(_parse(text) for text in self.texts)  # type: ignore[return-value]
 
-    def tokens(self, prefix: str) -> tuple[str, str, str]:
-        """Each field as the token text the full-text index was given (see :func:`index_text`)."""
-        title, tags, body = self.counts()
-        return index_text(title, prefix), index_text(tags, prefix), index_text(body, prefix)
+    def tokens(self, prefix: str) -> str:
+        """The token text the full-text index was given for this document (see :func:`index_text`)."""
+        return index_text(set().union(*self.counts()), prefix)
 
 
-def index_text(counts: Mapping[str, int], prefix: str) -> str:
-    """A field's text for the full-text index: each distinct term once, with the scope ``prefix``.
+def index_text(terms: Iterable[str], prefix: str) -> str:
+    """The text given to the full-text index: each distinct term once, with the scope ``prefix``.
 
-    The index only records which documents have a term in which field (``detail=column``), so counts are
-    not repeated; the re-ranker reads them from the term data.
+    The index only records which documents have a term (``detail=none``), so neither counts nor fields are
+    repeated there; the re-ranker reads them from the term data.
     """
-    return " ".join(prefix + term for term in counts)
+    return " ".join(prefix + term for term in sorted(set(terms)))
 
 
 class TermProbe:
