@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,6 +34,8 @@ from bot.domain.search.models import IndexRecord, NewDocument, SearchResult
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 8
+RESTART_PAUSE = 60.0
+"""Seconds after workers stopped or failed to start before new ones are tried (meanwhile the bot searches itself)."""
 T = TypeVar("T")
 
 
@@ -78,7 +81,7 @@ def _analyse(docs: Sequence[NewDocument]) -> list[IndexRecord]:
 class SearchWorkers:
     """A pool of search worker processes (the engine's :class:`~bot.domain.search.engine.Offload`)."""
 
-    def __init__(self, path: Path, processes: int, fingerprint: str) -> None:
+    def __init__(self, path: Path, processes: int, fingerprint: str, *, restart_pause: float = RESTART_PAUSE) -> None:
         if not 1 <= processes <= MAX_WORKERS:
             raise ValueError(f"search workers must be 1 to {MAX_WORKERS}")
         self.capacity = processes
@@ -86,10 +89,14 @@ class SearchWorkers:
         self._fingerprint = fingerprint
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
+        self._resume_at = 0.0
+        self._restart_pause = restart_pause
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._closed:
             raise OffloadUnavailable("the search workers are shut down")
+        if self._pool is None and time.monotonic() < self._resume_at:
+            raise OffloadUnavailable("the search workers failed a moment ago")
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.capacity,
@@ -108,9 +115,10 @@ class SearchWorkers:
         try:
             return await future
         except BrokenProcessPool as exc:  # a worker died, or could not start (see _Worker)
-            log.warning("Search workers stopped (%s); new ones start on the next call", exc)
             if pool is self._pool:
+                log.warning("Search workers stopped (%s); new ones in %.0f s", exc, self._restart_pause)
                 self._pool = None
+                self._resume_at = time.monotonic() + self._restart_pause
                 pool.shutdown(wait=False, cancel_futures=True)
             raise OffloadUnavailable(str(exc)) from exc
 

@@ -239,7 +239,7 @@ class QAService:
         async with self._uow.transaction() as tx:
             if not await self._repo.faq_delete(tx, guild_id, entry_id):
                 raise NotFound("qa.faq.not_found")
-            await self._search.unindex(tx, guild_id, "faq", str(entry_id))
+            await self._search.unindex(tx, guild_id, "faq", str(entry_id), for_good=True)  # ids are reused
             await self._record(tx, guild_id, moderator_id, "faq.remove", str(entry_id), entry, None)
         return entry
 

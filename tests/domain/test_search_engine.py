@@ -11,6 +11,7 @@ from bot.clock import FixedClock
 from bot.db.database import Database
 from bot.db.migrate import apply_migrations
 from bot.db.repos.knowledge import KnowledgeRepo
+from bot.db.repos.setup import SetupRepo
 from bot.domain.search.engine import SearchEngine
 from bot.domain.search.glossary import Glossary
 from bot.domain.search.importer import import_documents
@@ -402,3 +403,48 @@ async def test_a_lexicon_or_analyser_change_re_indexes_in_a_background_job(servi
         == 0
     )
     assert keys(await services.search.search(0, "beeldbank")) == ["1"]
+
+
+async def test_a_departed_servers_knowledge_leaves_no_trace_in_the_index(services: Services, db: Database) -> None:
+    """Purging a server removes its index entries and counts; its scope number and document ids are never reused,
+    so another server never sees a third server's documents through them."""
+    search = services.search
+    await search.index(NewDocument(1003, "faq", "z1", "faq", "Interne notitie", "Over de server van Z."))
+    await search.index(NewDocument(1001, "faq", "x1", "faq", "Notitie", "Over de server van X."))
+    old = await db.fetch_value("SELECT scope FROM knowledge_scopes WHERE guild_id = 1001")
+    async with db.transaction() as tx:
+        await SetupRepo(db).purge_guild(tx, 1001)
+    assert await db.fetch_value("SELECT count(*) FROM knowledge_terms WHERE scope = :s", {"s": old}) == 0
+    await search.index(NewDocument(1003, "faq", "z2", "faq", "Vertrouwelijk", "De kluis van de server van Z."))
+    await search.index(NewDocument(1002, "faq", "y1", "faq", "Publiek", "Over de server van Y."))
+    assert await db.fetch_value("SELECT scope FROM knowledge_scopes WHERE guild_id = 1002") != old
+    assert keys(await search.search(1002, "server")) == ["y1"]
+    assert sorted(keys(await search.search(1003, "server"))) == ["z1", "z2"]
+    assert keys(await search.search(1001, "server")) == []
+
+
+async def test_the_re_index_never_undoes_an_edit_or_a_removal_made_meanwhile(
+    db: Database, engine: SearchEngine
+) -> None:
+    """The background re-index writes a document only if it is still there, still stale and still as it read it."""
+    await engine.index(doc("1", "Oud", "Oude tekst over een fiets."))
+    await engine.index(doc("2", "Geheim", "Een geheime tekst."))
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE knowledge_documents SET analyzer = 'an older lexicon'")
+    snapshot = [d.as_new() for d in await engine._repo.stale_documents("now", 10)]  # read before the edits
+    await engine.index(doc("1", "Nieuw", "Nieuwe tekst over een auto."))
+    assert await engine.remove(0, "faq", "2")
+    assert (await engine.index_many(snapshot, only_stale=True)).changed == 0
+    assert keys(await engine.search(0, "auto")) == ["1"] and keys(await engine.search(0, "fiets")) == []
+    assert keys(await engine.search(0, "geheim")) == []
+
+
+async def test_a_removed_faq_entry_takes_its_votes_along(db: Database, engine: SearchEngine) -> None:
+    """FAQ ids are given again after a removal: the new entry must not start with the old one's votes."""
+    await engine.index(doc("1", "Beeldbank", "Een beeldbank."))
+    async with db.transaction() as tx:
+        assert await engine.vote(tx, (0, "faq", "1"), GUILD_A, 7, False)
+        assert await engine.unindex(tx, 0, "faq", "1", for_good=True)
+    again = await engine.index(doc("1", "Iets anders", "Een nieuw antwoord."))
+    stored = await engine.get(again)
+    assert stored is not None and (stored.helpful, stored.unhelpful) == (0, 0)

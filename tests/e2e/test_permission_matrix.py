@@ -535,7 +535,8 @@ async def _database(path: Path) -> Snapshot:
     """Every row of every table (sorted), read through a separate read-only connection."""
     async with aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as db:
         cursor = await db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        tables = [str(row[0]) for row in await cursor.fetchall()]
+        # the contentless full-text index cannot be read row by row; its shadow tables (…_data) hold it all
+        tables = [str(row[0]) for row in await cursor.fetchall() if row[0] != "knowledge_fts"]
         out: Snapshot = {}
         for table in tables:
             cursor = await db.execute(f'SELECT * FROM "{table}"')  # names come from sqlite_master

@@ -28,8 +28,9 @@ DROP TABLE knowledge_term_keys;
 
 -- The same documents without the analysed columns. `body` is ANY: compressed text (BLOB) once the engine has
 -- written the row, the old TEXT until then. `terms` is the compressed term record; NULL = not in the index yet.
+-- AUTOINCREMENT: an id is never given twice, so nothing left of a removed document can point at a new one.
 CREATE TABLE knowledge_documents_new (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     guild_id   INTEGER NOT NULL,
     source     TEXT    NOT NULL CHECK (source IN ('faq', 'resource', 'thread', 'import')),
     source_key TEXT    NOT NULL,
@@ -71,14 +72,14 @@ CREATE TABLE knowledge_terms (
 ) STRICT, WITHOUT ROWID;
 
 -- Which scope number a server's tokens carry. Scope 0 is the shared one (guild 0). `documents` counts the
--- server's indexed documents (N for idf).
+-- server's indexed documents (N for idf). AUTOINCREMENT: a departed server's number is never given again.
 CREATE TABLE knowledge_scopes (
-    guild_id  INTEGER PRIMARY KEY,
-    scope     INTEGER NOT NULL UNIQUE CHECK (scope >= 0),
+    scope     INTEGER PRIMARY KEY AUTOINCREMENT CHECK (scope >= 0),
+    guild_id  INTEGER NOT NULL UNIQUE,
     documents INTEGER NOT NULL DEFAULT 0 CHECK (documents >= 0)
 ) STRICT;
 
-INSERT INTO knowledge_scopes (guild_id, scope, documents) VALUES (0, 0, 0);
+INSERT INTO knowledge_scopes (scope, guild_id, documents) VALUES (0, 0, 0);
 
 -- One column of each document's distinct terms (every field), detail=none and no column sizes: candidates are
 -- found by which documents have which terms, nothing more (the re-ranker reads fields and counts from `terms`).

@@ -95,9 +95,23 @@ _SCOPES = """
     SELECT guild_id, scope, documents FROM knowledge_scopes WHERE guild_id IN (:guild_id, :shared)"""
 
 _NEW_SCOPE = """
-    INSERT INTO knowledge_scopes (guild_id, scope, documents)
-    VALUES (:guild_id, (SELECT coalesce(max(scope), 0) + 1 FROM knowledge_scopes), 0)
+    INSERT INTO knowledge_scopes (guild_id, documents) VALUES (:guild_id, 0)
     ON CONFLICT (guild_id) DO NOTHING"""
+
+_PURGE_DOCUMENTS = """
+    DELETE FROM knowledge_documents WHERE guild_id = :guild_id RETURNING id, terms"""
+
+_PURGE_TERMS = """
+    DELETE FROM knowledge_terms WHERE scope = :scope"""
+
+_PURGE_SCOPE = """
+    DELETE FROM knowledge_scopes WHERE guild_id = :guild_id"""
+
+_DROP_DOCUMENT_VOTES = """
+    DELETE FROM knowledge_votes WHERE doc_guild_id = :guild_id AND source = :source AND source_key = :source_key"""
+
+_PURGE_VOTES = """
+    DELETE FROM knowledge_votes WHERE guild_id = :guild_id OR doc_guild_id = :guild_id"""
 
 _SCOPE_OF = """
     SELECT scope FROM knowledge_scopes WHERE guild_id = :guild_id"""
@@ -135,6 +149,7 @@ _CANDIDATES = """
     SELECT d.id, d.guild_id, d.source, d.source_key, d.kind, d.lang, d.theme, d.title, d.body, d.tags, d.url,
            d.solved, d.featured, d.helpful, d.unhelpful, d.created_at, d.updated_at, d.terms
     FROM top JOIN knowledge_documents AS d ON d.id = top.id
+    WHERE d.guild_id IN (SELECT value FROM json_each(:guilds))
     ORDER BY top.score DESC, top.id"""
 """One MATCH per group (a concept's terms OR-ed, in both scopes): each reads its terms' doclists once, so the
 cost is the postings of the chosen terms, which the engine keeps within a budget."""
@@ -232,12 +247,18 @@ class KnowledgeRepo:
     def __init__(self, db: Reader) -> None:
         self._db = db
 
-    async def upsert_documents(self, tx: Transaction, records: Sequence[IndexRecord], now: datetime) -> Upserted:
+    async def upsert_documents(
+        self, tx: Transaction, records: Sequence[IndexRecord], now: datetime, *, only_stale: bool = False
+    ) -> Upserted:
         """Insert or update many documents inside the caller's transaction; return their ids in input order.
 
         Identity is ``(guild_id, source, source_key)`` (the last record wins if one repeats), so importing the
         same data twice changes nothing: a document whose text and analyser did not change is not rewritten.
         Its index entries are replaced in the same transaction.
+
+        ``only_stale`` (the background re-index): a record is written only if its document is still there, still
+        analysed by another analyser, and unchanged since it was read, so an edit, removal or re-index made
+        meanwhile is never undone.
         """
         latest = {(r.doc.guild_id, r.doc.source, r.doc.source_key): r for r in records}
         stored = await self._stored(tx, list(latest.values()))
@@ -250,6 +271,8 @@ class KnowledgeRepo:
         for key, record in latest.items():
             old = stored.get(key)
             if old is not None and old["terms"] is not None and _same(old, record):
+                continue
+            if only_stale and (old is None or old["analyzer"] == record.analyzer or not _same_content(old, record)):
                 continue
             scope = await self._scope(tx, record.doc.guild_id, scopes)
             if old is not None and old["terms"] is not None:
@@ -271,13 +294,20 @@ class KnowledgeRepo:
             await tx.executemany(_FTS_INSERT, fts)
             await tx.executemany(_COUNT_DOCUMENTS, [{"guild_id": g, "delta": n} for g, n in sorted(new_docs.items())])
             await self._apply_deltas(tx, deltas)
-        return Upserted(
-            ids=tuple(ids[(r.doc.guild_id, r.doc.source, r.doc.source_key)] for r in records), changed=len(rows)
-        )
+        keys = [(r.doc.guild_id, r.doc.source, r.doc.source_key) for r in records]
+        return Upserted(ids=tuple(ids[k] for k in keys if k in ids), changed=len(rows))
 
-    async def delete_document(self, tx: Transaction, guild_id: int, source: str, source_key: str) -> bool:
-        """Remove a document and its index entries inside the caller's transaction; False if there was none."""
-        rows = await tx.execute_returning(_DELETE, {"guild_id": guild_id, "source": source, "source_key": source_key})
+    async def delete_document(
+        self, tx: Transaction, guild_id: int, source: str, source_key: str, *, drop_votes: bool = False
+    ) -> bool:
+        """Remove a document and its index entries inside the caller's transaction; False if there was none.
+
+        With ``drop_votes`` its helpfulness votes are deleted too.
+        """
+        key = {"guild_id": guild_id, "source": source, "source_key": source_key}
+        if drop_votes:
+            await tx.execute(_DROP_DOCUMENT_VOTES, key)
+        rows = await tx.execute_returning(_DELETE, key)
         if not rows:
             return False
         row = rows[0]
@@ -288,6 +318,25 @@ class KnowledgeRepo:
             await tx.execute(_COUNT_DOCUMENTS, {"guild_id": guild_id, "delta": -1})
             await self._apply_deltas(tx, {scope: Counter(dict.fromkeys(set().union(*counts), -1))})
         return True
+
+    @staticmethod
+    async def purge_guild(tx: Transaction, guild_id: int) -> int:
+        """Remove a departed server's knowledge for good; return how many documents went.
+
+        Its documents and their index entries, its term counts, its scope and its members' votes. Its scope
+        number is never given again (AUTOINCREMENT) and document ids are never reused either, so no index entry
+        of a server can ever point at another server's document.
+        """
+        scope = await tx.fetch_value(_SCOPE_OF, {"guild_id": guild_id})
+        rows = await tx.execute_returning(_PURGE_DOCUMENTS, {"guild_id": guild_id})
+        if scope is not None:
+            indexed = [r for r in rows if r["terms"] is not None]
+            removed = [_fts_row(int(r["id"]), TermData.decode(r["terms"]).counts(), int(scope)) for r in indexed]
+            await tx.executemany(_FTS_DELETE, removed)
+            await tx.execute(_PURGE_TERMS, {"scope": int(scope)})
+        await tx.execute(_PURGE_SCOPE, {"guild_id": guild_id})
+        await tx.execute(_PURGE_VOTES, {"guild_id": guild_id})
+        return len(rows)
 
     @staticmethod
     async def _apply_deltas(tx: Transaction, deltas: Mapping[int, Counter[str]]) -> None:
@@ -345,7 +394,8 @@ class KnowledgeRepo:
                 query.append([" OR ".join(f'"{scope}_{t}"' for scope, _ in scopes for t in safe), weight])
         if not query or not scopes:
             return []
-        rows = await self._db.fetch_all(_CANDIDATES, {"groups": json.dumps(query), "limit": limit})
+        guilds = json.dumps(sorted({guild_id, SHARED_GUILD}))  # never anything else, whatever the index holds
+        rows = await self._db.fetch_all(_CANDIDATES, {"groups": json.dumps(query), "limit": limit, "guilds": guilds})
         return [Candidate(_to_document(r), TermData.decode(r["terms"])) for r in rows]
 
     async def vote(
@@ -530,7 +580,6 @@ _COMPARED = (
     "url",
     "solved",
     "featured",
-    "analyzer",
 )
 
 
@@ -560,6 +609,12 @@ def _params(record: IndexRecord, now: datetime) -> dict[str, object]:
 
 
 def _same(row: sqlite3.Row, record: IndexRecord) -> bool:
+    """Whether the stored row holds this record's content, analysed by the same analyser."""
+    return row["analyzer"] == record.analyzer and _same_content(row, record)
+
+
+def _same_content(row: sqlite3.Row, record: IndexRecord) -> bool:
+    """Whether the stored row holds this record's content (whatever analysed it)."""
     new = _fields(record)
     return all(row[k] == new[k] for k in _COMPARED) and _text(row["body"]) == record.doc.body
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.clock import to_iso
 from bot.db.database import Database, Transaction
+from bot.db.repos.knowledge import KnowledgeRepo
 
 _TAGS = """
     SELECT purpose, tag_id FROM forum_tags WHERE guild_id = :guild_id AND forum_id = :forum_id"""
@@ -84,9 +85,13 @@ class SetupRepo:
         return None if value is None else str(value)
 
     async def purge_guild(self, tx: Transaction, guild_id: int) -> int:
-        """Delete every row of this server from every table that has a ``guild_id`` column; return rows deleted."""
+        """Delete every row of this server from every table that has a ``guild_id`` column; return rows deleted.
+
+        The knowledge base goes first, through its owner: its contentless index keeps no text, so its entries must
+        be removed with the terms each document was indexed with.
+        """
+        deleted = await KnowledgeRepo.purge_guild(tx, guild_id)
         tables = [row["name"] for row in await tx.fetch_all(_GUILD_TABLES)]
-        deleted = 0
         for table in tables:
             if not _IDENTIFIER.match(table):  # names come from the schema; refuse anything odd
                 continue

@@ -104,6 +104,8 @@ REINDEX_BATCH = 500
 REINDEX_SLICE = 20_000
 """Documents one run of the re-index job analyses before it hands the writer back and continues as a new run."""
 MAX_QUERY_CHARS = 500
+MAX_CORRECTIONS = 4
+"""Unknown words of one query that get spelling candidates (each long word costs a few milliseconds)."""
 MAX_LIMIT = 50
 CANDIDATES = 100
 BM25_WEIGHTS = (4.0, 2.0, 1.0)
@@ -244,6 +246,7 @@ class SearchEngine:
         ]
         if not unknown:
             return {}
+        unknown = unknown[:MAX_CORRECTIONS]  # a query of nonsense words must not cost seconds of spelling work
         options = {c.word: {e for e in edits(c.word) if e in self._lexicon.words} for c in unknown}
         wanted = {s for words in options.values() for w in words for s in stems(w)} - counts.keys()
         if wanted:
@@ -277,20 +280,30 @@ class SearchEngine:
         """Store prepared records inside the caller's transaction (unchanged documents are not rewritten)."""
         return await self._repo.upsert_documents(tx, records, self._clock.now())
 
-    async def unindex(self, tx: Transaction, guild_id: int, source: str, source_key: str) -> bool:
-        """Remove a document inside the caller's transaction; False if it was not there."""
-        return await self._repo.delete_document(tx, guild_id, source, source_key)
+    async def unindex(
+        self, tx: Transaction, guild_id: int, source: str, source_key: str, *, for_good: bool = False
+    ) -> bool:
+        """Remove a document inside the caller's transaction; False if it was not there.
+
+        ``for_good``: the document will never come back under this key's meaning (a deleted FAQ entry, whose
+        id a new entry may get), so its helpfulness votes go too; otherwise they wait for it (an archived
+        resource that is approved again keeps them).
+        """
+        return await self._repo.delete_document(tx, guild_id, source, source_key, drop_votes=for_good)
 
     async def index(self, doc: NewDocument) -> int:
         """Add or update one document in its own transaction (identity: guild, source, source key); return its id."""
         return (await self.index_many([doc])).ids[0]
 
-    async def index_many(self, docs: Sequence[NewDocument], *, batch_size: int = 500) -> Upserted:
+    async def index_many(
+        self, docs: Sequence[NewDocument], *, batch_size: int = 500, only_stale: bool = False
+    ) -> Upserted:
         """Add or update many documents of their own (imports, re-indexing), one transaction per batch.
 
         Returns their ids in input order and how many were new or changed; documents that did not
         change are not written again. Batches are analysed ahead (in the worker processes if attached, else in
         a thread) while the previous one is written, so both cores work and the event loop stays free.
+        ``only_stale``: re-indexing stored documents; one edited or removed meanwhile is left as it is now.
         """
         for doc in docs:
             _validate(doc)
@@ -309,7 +322,7 @@ class SearchEngine:
                         done = await writing
                         ids += done.ids
                         changed += done.changed
-                    writing = asyncio.create_task(self._write_batch(records))
+                    writing = asyncio.create_task(self._write_batch(records, only_stale))
             if writing is not None:
                 done = await writing
                 ids += done.ids
@@ -334,9 +347,9 @@ class SearchEngine:
                 self._offload_failed(exc)
         return await asyncio.to_thread(self.analyse, docs)
 
-    async def _write_batch(self, records: Sequence[IndexRecord]) -> Upserted:
+    async def _write_batch(self, records: Sequence[IndexRecord], only_stale: bool = False) -> Upserted:
         async with self._uow.transaction() as tx:
-            return await self.write(tx, records)
+            return await self._repo.upsert_documents(tx, records, self._clock.now(), only_stale=only_stale)
 
     def analyse(self, docs: Sequence[NewDocument]) -> list[IndexRecord]:
         """Analyse valid documents into index records (pure CPU work; what a worker process runs)."""
@@ -442,8 +455,12 @@ class SearchEngine:
             stale = await self._repo.stale_documents(self.fingerprint, batch_size)
             if not stale:
                 break
-            await self.index_many([d.as_new() for d in stale])
-            total += len(stale)
+            done = await self.index_many([d.as_new() for d in stale], only_stale=True)
+            # none written: all changed meanwhile (and are current now) or are gone, unless they are still there
+            if not done.changed and await self._repo.stale_documents(self.fingerprint, batch_size) == stale:
+                log.warning("Re-indexing made no progress on %s documents; leaving them", len(stale))
+                break
+            total += done.changed
         if total:
             log.info("Re-indexed %s documents for analyser %s", total, self.fingerprint)
         return total
