@@ -7,7 +7,8 @@ from pathlib import Path
 from bot.clock import FixedClock
 from bot.db.database import Database
 from bot.db.migrate import apply_migrations
-from bot.services import build_services
+from bot.domain.search.models import NewDocument
+from bot.services import Services, build_services
 
 OLD_ROW = """
     INSERT INTO knowledge_documents (guild_id, source, source_key, kind, lang, theme, title, body, tags, url, solved,
@@ -47,3 +48,12 @@ async def test_an_upgraded_knowledge_base_is_found_again_after_the_background_re
         assert not await services.search.schedule_reindex()  # nothing stale any more
         async with db.transaction() as tx:  # FTS5's own check of the index (raises if it is corrupt)
             await tx.execute("INSERT INTO knowledge_fts (knowledge_fts, rank) VALUES ('integrity-check', 1)")
+
+
+async def test_the_consistency_check_sees_a_wrong_count_of_indexed_documents(services: Services, db: Database) -> None:
+    """`steunpunt db check` reports a server whose indexed-document count (N for idf) disagrees with its documents."""
+    await services.search.index(NewDocument(7, "import", "a", "faq", "Beeldbank", "Een beeldbank."))
+    assert (await services.maintenance.check()).fts == []
+    async with db.transaction() as tx:
+        await tx.execute("UPDATE knowledge_scopes SET documents = 5 WHERE guild_id = 7")
+    assert (await services.maintenance.check()).fts == ["knowledge_scopes: server 7 counts 5 indexed documents, has 1"]
