@@ -616,12 +616,7 @@ def _same(row: sqlite3.Row, record: IndexRecord) -> bool:
 def _same_content(row: sqlite3.Row, record: IndexRecord) -> bool:
     """Whether the stored row holds this record's content (whatever analysed it)."""
     new = _fields(record)
-    return all(row[k] == new[k] for k in _COMPARED) and _text(row["body"]) == record.doc.body
-
-
-def _text(body: str | bytes) -> str:
-    """A stored body: compressed once the engine wrote it, plain text in rows from before migration 0016."""
-    return unpack_text(body)
+    return all(row[k] == new[k] for k in _COMPARED) and unpack_text(row["body"]) == record.doc.body
 
 
 def _to_document(row: sqlite3.Row) -> KnowledgeDocument:
@@ -634,7 +629,7 @@ def _to_document(row: sqlite3.Row) -> KnowledgeDocument:
         lang=row["lang"],
         theme=row["theme"],
         title=str(row["title"]),
-        body=_text(row["body"]),
+        body=unpack_text(row["body"]),
         tags=tuple(json.loads(row["tags"])),
         url=row["url"],
         solved=bool(row["solved"]),

@@ -108,8 +108,6 @@ MAX_CORRECTIONS = 4
 """Unknown words of one query that get spelling candidates (each long word costs a few milliseconds)."""
 MAX_LIMIT = 50
 CANDIDATES = 100
-BM25_WEIGHTS = (4.0, 2.0, 1.0)
-"""FTS5 column weights (title, tags, body) for picking candidates; the re-ranker has its own."""
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

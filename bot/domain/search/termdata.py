@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 FIELDS = ("title", "tags", "body")
@@ -68,10 +67,6 @@ class TermData:
         """Every term of every field with its count (index upkeep; re-ranking uses a :class:`TermProbe`)."""
         return tuple(_parse(text) for text in self.texts)  # type: ignore[return-value]
 
-    def tokens(self, prefix: str) -> str:
-        """The token text the full-text index was given for this document (see :func:`index_text`)."""
-        return index_text(set().union(*self.counts()), prefix)
-
 
 def index_text(terms: Iterable[str], prefix: str) -> str:
     """The text given to the full-text index: each distinct term once, with the scope ``prefix``.
@@ -98,11 +93,6 @@ class TermProbe:
     def fields(self, data: TermData) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         """The probed terms of each field (title, tags, body)."""
         return self.field(data.texts[0]), self.field(data.texts[1]), self.field(data.texts[2])
-
-
-def counted(terms: Sequence[str]) -> dict[str, int]:
-    """Terms in the order given, counted."""
-    return dict(Counter(terms))
 
 
 _TERM = re.compile(r"[a-z0-9_]+")
