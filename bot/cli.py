@@ -178,6 +178,12 @@ def _talk_to_discord(settings: Settings, guild_id: int | None, guild_source: str
 # --- commands -----------------------------------------------------------------------------------------
 
 
+def privileged_intents() -> list[str]:
+    """The privileged gateway intents Steunpunt uses (each must be switched on in the developer portal)."""
+    intents = build_intents()
+    return [name for name in ("members", "presences", "message_content") if getattr(intents, name)]
+
+
 def cmd_check(settings: Settings, _args: argparse.Namespace) -> int:
     """Validate settings and the database path without connecting to Discord; print the invite URL."""
     problem = database_problem(settings.database_path)
@@ -185,7 +191,7 @@ def cmd_check(settings: Settings, _args: argparse.Namespace) -> int:
         _err(problem)
         return EXIT_CONFIG
     intents = build_intents()
-    privileged = [name for name in ("members", "presences", "message_content") if getattr(intents, name)]
+    privileged = privileged_intents()
     _out(f"Steunpunt {__version__}: settings are valid.")
     _out(f"Database: {settings.database_path}")
     _out(f"Default language: {settings.default_locale}")
@@ -345,6 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_content_commands(sub)
     add_digest_commands(sub)
+    from bot.cli_doctor import add_doctor_command  # here: cli_doctor imports this module's Discord helpers
+
+    add_doctor_command(sub)
 
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

@@ -1,4 +1,8 @@
-"""``steunpunt db check [--fix]``: a sound database, and a search index equal to its sources."""
+"""``steunpunt db check [--fix]`` and ``db reindex``: a sound database, a search index equal to its sources.
+
+Both report progress on standard error (a bar on a terminal, plain lines otherwise: :mod:`bot.progress`); the
+report itself goes to standard output.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections import Counter
 
 from bot.config import Settings
 from bot.domain.maintenance import CheckReport
+from bot.progress import progress_for
 from bot.wiring import open_services
 
 EXIT_PROBLEMS = 1
@@ -19,7 +24,7 @@ SHOWN = 20
 
 async def _check(settings: Settings, fix: bool) -> CheckReport:
     async with open_services(settings) as services:
-        return await services.maintenance.check(fix=fix)
+        return await services.maintenance.check(fix=fix, progress=progress_for())
 
 
 def _print(report: CheckReport, fix: bool) -> None:
@@ -52,8 +57,25 @@ def cmd_db_check(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.clean else EXIT_PROBLEMS
 
 
+async def _reindex(settings: Settings) -> tuple[int, int]:
+    async with open_services(settings) as services:
+        changed = await services.maintenance.reindex(progress=progress_for())
+        return changed, await services.search.count()
+
+
+def cmd_db_reindex(settings: Settings, _args: argparse.Namespace) -> int:
+    """Analyse now every stored document whose index entry an older analyser, glossary or lexicon made.
+
+    The bot does this in the background after an upgrade, a slice at a time; this does it in one go, with
+    progress. Documents already analysed by this version are left as they are (they would come out the same).
+    """
+    changed, total = asyncio.run(_reindex(settings))
+    sys.stdout.write(f"Re-indexed {changed} of {total} stored documents; the others were already current.\n")
+    return 0
+
+
 def add_check_command(db_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``db check``."""
+    """Register ``db check`` and ``db reindex``."""
     check = db_sub.add_parser(
         "check",
         help="check the database and the search index (reports; --fix repairs)",
@@ -61,3 +83,6 @@ def add_check_command(db_sub: argparse._SubParsersAction[argparse.ArgumentParser
     )
     check.add_argument("--fix", action="store_true", help="re-index missing and stale documents, remove orphans")
     check.set_defaults(handler=cmd_db_check)
+    db_sub.add_parser(
+        "reindex", help="re-analyse documents indexed by an older version, now", description=cmd_db_reindex.__doc__
+    ).set_defaults(handler=cmd_db_reindex)

@@ -1,4 +1,8 @@
-"""Content commands of the ``steunpunt`` CLI: import, search and export (services from the composition root)."""
+"""Content commands of the ``steunpunt`` CLI: import, search and export (services from the composition root).
+
+A knowledge import reports its progress on standard error (:mod:`bot.progress`); standard output only gets
+the summary line.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from bot.domain.search.importer import import_documents
 from bot.errors import DomainError, Invalid
 from bot.i18n import I18n
 from bot.interaction_errors import error_text
+from bot.progress import progress_for
 from bot.services import Services
 from bot.wiring import open_services
 
@@ -50,7 +55,7 @@ async def _import(settings: Settings, path: Path, raw: bytes, guild_id: int | No
             return await _import_resources(services, read_resources(raw, path.name), guild_id, settings.default_locale)
         if not isinstance(doc, list) or not all(isinstance(e, dict) for e in doc):
             raise Invalid("search.import_not_a_list", path=str(path))
-        report = await import_documents(services.search, doc)
+        report = await import_documents(services.search, doc, progress=progress_for())
         return f"Indexed {report.imported} knowledge documents (shared with every server)."
 
 

@@ -201,3 +201,7 @@ class GuildSettingsService:
     async def count_configured(self) -> int:
         """How many servers have stored settings."""
         return await self._repo.count()
+
+    async def configured_guilds(self) -> list[int]:
+        """The servers with stored settings that the bot has not left (``steunpunt doctor`` checks each)."""
+        return await self._repo.present()

@@ -497,9 +497,9 @@ class DigestRepo:
         row = await (tx or self._db).fetch_one(_SUBSCRIPTION, {"guild_id": guild_id, "user_id": user_id})
         return None if row is None else _to_subscription(row)
 
-    async def reachable(self, tx: Reader, guild_id: int) -> list[Subscription]:
-        """The server's subscriptions not marked unreachable."""
-        return [_to_subscription(r) for r in await tx.fetch_all(_REACHABLE, {"guild_id": guild_id})]
+    async def reachable(self, tx: Reader | None, guild_id: int) -> list[Subscription]:
+        """The server's subscriptions not marked unreachable (read through ``tx``, or the read pool if None)."""
+        return [_to_subscription(r) for r in await (tx or self._db).fetch_all(_REACHABLE, {"guild_id": guild_id})]
 
     async def subscribe(
         self,

@@ -42,6 +42,9 @@ _DELETE_VALUE = """
 _COUNT = """
     SELECT count(*) FROM guild_settings WHERE left_at IS NULL"""
 
+_PRESENT = """
+    SELECT guild_id FROM guild_settings WHERE left_at IS NULL ORDER BY guild_id"""
+
 
 class GuildSettingsRepo:
     """Stores settings values by key; values are JSON, so a new setting needs no new column."""
@@ -81,3 +84,7 @@ class GuildSettingsRepo:
     async def count(self, tx: Reader | None = None) -> int:
         """How many servers (still present) have stored settings."""
         return int(await (tx or self._db).fetch_value(_COUNT) or 0)
+
+    async def present(self) -> list[int]:
+        """The servers (still present) that have stored settings, by id."""
+        return [int(row["guild_id"]) for row in await self._db.fetch_all(_PRESENT)]

@@ -271,6 +271,10 @@ class DigestService:
             subscription.locale if subscription is not None and subscription.locale else built.content.locale,
         )
 
+    async def subscribers(self, guild_id: int) -> list[int]:
+        """The members who would get a personal digest of this server (subscribed and reachable), by id."""
+        return [sub.user_id for sub in await self._repo.reachable(None, guild_id)]
+
     @staticmethod
     def _personal(
         run: DigestContent, items: Sequence[DigestItem], helpful: tuple[DigestItem, ...], locale: str

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from bot.db.repos.knowledge import KnowledgeRepo
     from bot.domain.job_runner import JobRunner
     from bot.domain.jobs import Job, JobService
+    from bot.domain.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +295,12 @@ class SearchEngine:
         return (await self.index_many([doc])).ids[0]
 
     async def index_many(
-        self, docs: Sequence[NewDocument], *, batch_size: int = 500, only_stale: bool = False
+        self,
+        docs: Sequence[NewDocument],
+        *,
+        batch_size: int = 500,
+        only_stale: bool = False,
+        progress: Progress | None = None,
     ) -> Upserted:
         """Add or update many documents of their own (imports, re-indexing), one transaction per batch.
 
@@ -302,6 +308,7 @@ class SearchEngine:
         change are not written again. Batches are analysed ahead (in the worker processes if attached, else in
         a thread) while the previous one is written, so both cores work and the event loop stays free.
         ``only_stale``: re-indexing stored documents; one edited or removed meanwhile is left as it is now.
+        ``progress`` is advanced by each batch written (the caller starts and finishes its phase).
         """
         for doc in docs:
             _validate(doc)
@@ -320,12 +327,16 @@ class SearchEngine:
                         done = await writing
                         ids += done.ids
                         changed += done.changed
+                        if progress is not None:
+                            progress.advance(len(done.ids))
                     writing = asyncio.create_task(self._write_batch(records, only_stale))
             if writing is not None:
                 done = await writing
                 ids += done.ids
                 changed += done.changed
                 writing = None
+                if progress is not None:
+                    progress.advance(len(done.ids))
         finally:
             # analysis failed or we were cancelled: let the batch being written finish, drop the rest
             for task in analysing:
@@ -443,22 +454,31 @@ class SearchEngine:
         """Every stored document (all servers) from these sources (for the operators' consistency check)."""
         return await self._repo.by_sources(sources)
 
-    async def reindex_stale(self, batch_size: int = REINDEX_BATCH, *, limit: int | None = None) -> int:
+    async def reindex_stale(
+        self, batch_size: int = REINDEX_BATCH, *, limit: int | None = None, progress: Progress | None = None
+    ) -> int:
         """Re-analyse documents indexed by another analyser, glossary or lexicon (or not yet); return how many.
 
-        Stops after about ``limit`` documents when given (the job continues in a next run).
+        Stops after about ``limit`` documents when given (the job continues in a next run). With ``progress``,
+        the work is one phase of it (its total: the documents waiting when it starts).
         """
+        if progress is not None:
+            progress.start(await self._repo.stale_count(self.fingerprint), "Re-indexing stored documents")
         total = 0
-        while limit is None or total < limit:
-            stale = await self._repo.stale_documents(self.fingerprint, batch_size)
-            if not stale:
-                break
-            done = await self.index_many([d.as_new() for d in stale], only_stale=True)
-            # none written: all changed meanwhile (and are current now) or are gone, unless they are still there
-            if not done.changed and await self._repo.stale_documents(self.fingerprint, batch_size) == stale:
-                log.warning("Re-indexing made no progress on %s documents; leaving them", len(stale))
-                break
-            total += done.changed
+        try:
+            while limit is None or total < limit:
+                stale = await self._repo.stale_documents(self.fingerprint, batch_size)
+                if not stale:
+                    break
+                done = await self.index_many([d.as_new() for d in stale], only_stale=True, progress=progress)
+                # none written: all changed meanwhile (and are current now) or are gone, unless still there
+                if not done.changed and await self._repo.stale_documents(self.fingerprint, batch_size) == stale:
+                    log.warning("Re-indexing made no progress on %s documents; leaving them", len(stale))
+                    break
+                total += done.changed
+        finally:
+            if progress is not None:
+                progress.finish()
         if total:
             log.info("Re-indexed %s documents for analyser %s", total, self.fingerprint)
         return total

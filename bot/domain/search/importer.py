@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.domain.progress import NO_PROGRESS, Progress, phase
 from bot.domain.search.engine import SearchEngine
 from bot.domain.search.models import KINDS, SHARED_GUILD, NewDocument
 from bot.errors import Invalid
@@ -62,8 +63,10 @@ def to_new_document(entry: Mapping[str, Any], guild_id: int = SHARED_GUILD) -> N
     )
 
 
-async def import_documents(engine: SearchEngine, docs: Iterable[Mapping[str, Any]]) -> ImportReport:
-    """Validate every entry first, then index them all (idempotent by ``id``)."""
+async def import_documents(
+    engine: SearchEngine, docs: Iterable[Mapping[str, Any]], *, progress: Progress = NO_PROGRESS
+) -> ImportReport:
+    """Validate every entry first, then index them all (idempotent by ``id``), reporting on ``progress``."""
     entries = list(docs)
     new = [to_new_document(entry) for entry in entries]
     seen: set[str] = set()
@@ -71,7 +74,8 @@ async def import_documents(engine: SearchEngine, docs: Iterable[Mapping[str, Any
         if doc.source_key in seen:
             raise Invalid("search.import_duplicate_id", id=doc.source_key)
         seen.add(doc.source_key)
-    done = await engine.index_many(new)
+    with phase(progress, len(new), "Indexing documents"):
+        done = await engine.index_many(new, progress=progress)
     log.info("Imported %s knowledge documents (%s new or changed)", len(done.ids), done.changed)
     return ImportReport(imported=len(done.ids), changed=done.changed, ids=done.ids)
 
