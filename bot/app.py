@@ -15,6 +15,7 @@ from bot.domain.resources import Notice
 from bot.domain.system import command_tree_hash
 from bot.i18n import I18n
 from bot.interaction_errors import handle_interaction_error
+from bot.metrics import Metrics, tasks_holding
 from bot.permissions import PermissionAlerts
 from bot.render.common import safe
 from bot.services import Services
@@ -66,6 +67,20 @@ def build_intents() -> discord.Intents:
     return intents
 
 
+def interaction_label(interaction: discord.Interaction[Any]) -> str:
+    """The metrics label of an interaction: its registered command's qualified name, or ``component``/``modal``.
+
+    Never member input, so the number of label values stays bounded.
+    """
+    if interaction.type is discord.InteractionType.application_command:
+        return interaction.command.qualified_name if interaction.command is not None else "unknown"
+    if interaction.type is discord.InteractionType.modal_submit:
+        return "modal"
+    if interaction.type is discord.InteractionType.component:
+        return "component"
+    return interaction.type.name
+
+
 def required_permissions() -> discord.Permissions:
     """The permissions the invite asks for: exactly what the features use, nothing more."""
     return discord.Permissions(
@@ -96,8 +111,17 @@ class SteunpuntBot(commands.Bot):
     """Steunpunt's Discord client. Built only by the composition root (``bot.wiring``)."""
 
     def __init__(
-        self, *, settings: Settings, services: Services, i18n: I18n, auto_sync: bool = True, **options: Any
+        self,
+        *,
+        settings: Settings,
+        services: Services,
+        i18n: I18n,
+        auto_sync: bool = True,
+        metrics: Metrics | None = None,
+        **options: Any,
     ) -> None:
+        if metrics is not None:  # count Discord's 429 answers
+            options.setdefault("http_trace", metrics.http_trace())
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -115,6 +139,10 @@ class SteunpuntBot(commands.Bot):
         self.live_views: set[str] = set()
         """Ids of the short-lived views of this process (see :class:`bot.ui.base.BaseView`)."""
         self._shutdown: asyncio.Future[None] | None = None
+        self.metrics = metrics
+        """Prometheus metrics (``METRICS_PORT``), or None: then nothing is measured."""
+        if metrics is not None:
+            metrics.watch_gateway(lambda: self.latency, lambda: self.ws is not None and self.ws.open)
 
     async def setup_hook(self) -> None:
         """Install the translator, load the cogs, and sync commands only if the tree changed."""
@@ -179,6 +207,7 @@ class SteunpuntBot(commands.Bot):
 
         Not after a modal (the member has not seen anything yet); a notice is marked delivered only once sent.
         """
+        self.count_interaction(interaction, "ok")
         if interaction.guild_id is not None:
             try:  # matching and routing pass by members who went quiet
                 await self.services.members.touch(interaction.guild_id, interaction.user.id)
@@ -291,6 +320,30 @@ class SteunpuntBot(commands.Bot):
             _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
             for task in late:
                 task.cancel()
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Dispatch as discord.py does; with metrics, start timing each interaction as it arrives."""
+        super().dispatch(event_name, *args, **kwargs)
+        if self.metrics is not None and event_name == "interaction":
+            self._time_interaction(self.metrics, args[0])
+
+    def _time_interaction(self, metrics: Metrics, interaction: discord.Interaction[Any]) -> None:
+        """Time an interaction; a component's or modal's ends with the last of its handler tasks.
+
+        Slash commands and context menus end in :meth:`on_app_command_completion`; every failure ends in
+        :func:`handle_interaction_error`, whichever comes first counts. Autocomplete is not counted.
+        """
+        if interaction.type is discord.InteractionType.application_command:
+            metrics.interaction_received(interaction.id)
+        elif interaction.type in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            metrics.interaction_received(interaction.id)
+            # discord.py created the handler tasks (and on_interaction's) before this event
+            metrics.finish_when_done(tasks_holding(interaction), lambda: self.count_interaction(interaction, "ok"))
+
+    def count_interaction(self, interaction: discord.Interaction[Any], outcome: str) -> None:
+        """Count an interaction's end once (ok, refused or error); nothing without metrics."""
+        if self.metrics is not None:
+            self.metrics.interaction_finished(interaction.id, interaction_label(interaction), outcome)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Answer a modal submission nobody listens to any more (its views' items are answered by ExpiredItem)."""

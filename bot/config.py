@@ -27,6 +27,7 @@ MAX_SNOWFLAKE = 2**63 - 1
 MAX_RETENTION_DAYS = 36_500
 MAX_SEARCH_WORKERS = 8
 DEFAULT_SEARCH_WORKERS = 2
+MAX_PORT = 65_535
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
@@ -45,6 +46,8 @@ class Settings:
     search_log_retention_days: int = 180
     search_workers: int = DEFAULT_SEARCH_WORKERS
     """Worker processes that answer searches and analyse imports (0: the bot's own process does it)."""
+    metrics_port: int | None = None
+    """Serve Prometheus metrics on 127.0.0.1 at this port (None: no metrics at all)."""
 
     @classmethod
     def from_env(
@@ -124,6 +127,7 @@ class Settings:
         workers = _optional_int(env, "SEARCH_WORKERS", problems, minimum=0, maximum=MAX_SEARCH_WORKERS)
         if workers is not None:
             kwargs["search_workers"] = workers
+        kwargs["metrics_port"] = _optional_int(env, "METRICS_PORT", problems, minimum=1, maximum=MAX_PORT)
 
         for key, schemes, attr in (
             ("DISCORD_API_BASE_URL", ("http", "https"), "discord_api_base_url"),
@@ -163,6 +167,7 @@ ENV_KEYS = {
     "GUILD_RETENTION_DAYS": "guild_retention_days",
     "SEARCH_LOG_RETENTION_DAYS": "search_log_retention_days",
     "SEARCH_WORKERS": "search_workers",
+    "METRICS_PORT": "metrics_port",
 }
 """Environment key → Settings field; a meta-test keeps this, the dataclass and .env.example in step."""
 

@@ -33,6 +33,8 @@ def unwrap(error: BaseException) -> BaseException:
 
 
 MAX_DETAILS = 10
+REFUSALS = (DomainError, app_commands.CheckFailure, app_commands.TransformerError)
+"""Failures that are a localised refusal (bad input, not allowed, cooldown, server only), not a fault."""
 
 
 def new_reference() -> str:
@@ -87,6 +89,7 @@ async def handle_interaction_error(
 ) -> None:
     """Turn any failure of an interaction into exactly one localised, ephemeral reply."""
     cause = unwrap(error)
+    bot.count_interaction(interaction, "refused" if isinstance(cause, REFUSALS) else "error")
     locale = await bot.locale_for(interaction)
     t = bot.i18n.t
     if isinstance(cause, DomainError):

@@ -19,6 +19,7 @@ from bot.db.migrate import apply_migrations
 from bot.domain.retention import Retention
 from bot.errors import ConfigError
 from bot.i18n import I18n
+from bot.metrics import Metrics, serve_metrics
 from bot.search_workers import SearchWorkers
 from bot.services import Services, build_services
 
@@ -74,15 +75,30 @@ async def open_services(
                 await workers.close()
 
 
+def instrument(services: Services) -> Metrics:
+    """Metrics fed by the services: search latency, job failures, and the job queue read at scrape time."""
+    metrics = Metrics()
+    services.search.observe(metrics.search_done)
+    services.job_runner.on_failure(metrics.job_failed)
+    metrics.watch_jobs(services.jobs.counts)
+    return metrics
+
+
 @asynccontextmanager
 async def running_app(
-    settings: Settings, *, clock: Clock | None = None, **bot_options: Any
+    settings: Settings, *, clock: Clock | None = None, serve_metrics_port: bool = True, **bot_options: Any
 ) -> AsyncIterator[SteunpuntBot]:
-    """Open everything the bot needs and yield it, not yet started; close it all on exit."""
+    """Open everything the bot needs and yield it, not yet started; close it all on exit.
+
+    With ``METRICS_PORT`` set (and ``serve_metrics_port``; a one-off command such as ``sync`` passes False), the
+    bot is measured and the metrics are served on localhost until the bot has closed.
+    """
     apply_discord_endpoints(settings)
     i18n = I18n.load(settings.default_locale)
     async with open_services(settings, clock=clock) as services:
         await services.search.warm()  # the search workers start before the first /ask arrives
-        bot = SteunpuntBot(settings=settings, services=services, i18n=i18n, **bot_options)
-        async with bot:
+        port = settings.metrics_port if serve_metrics_port else None
+        metrics = instrument(services) if port is not None else None
+        bot = SteunpuntBot(settings=settings, services=services, i18n=i18n, metrics=metrics, **bot_options)
+        async with serve_metrics(metrics, port), bot:
             yield bot

@@ -67,6 +67,7 @@ class JobRunner:
         self._running = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._failure_listeners: list[Callable[[str], None]] = []
 
     def register(
         self,
@@ -114,6 +115,10 @@ class JobRunner:
             payload=dict(payload or {}),
         )
         self._unseeded.add(kind)
+
+    def on_failure(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener`` with the kind of every job attempt that fails (retried or dead), e.g. for metrics."""
+        self._failure_listeners.append(listener)
 
     def unregister(self, kind: str) -> None:
         """Stop handling ``kind`` in this process; a job of it this runner claims afterwards is dead (unknown)."""
@@ -244,6 +249,8 @@ class JobRunner:
                 self._lost(job)
 
     async def _finish_failed(self, job: Job, error: str, *, final: bool) -> None:
+        for listener in self._failure_listeners:
+            listener(job.kind)
         now = self._clock.now()
         policy = self.policies.get(job.kind) or KindPolicy()
         retry_at = None if final else now + backoff_delay(job.id, job.attempts, policy.backoff)

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from datetime import timedelta
@@ -141,6 +141,7 @@ class SearchEngine:
         self._search_log = search_log
         self._offload: Offload | None = None
         self._offload_down = False
+        self._observers: list[Callable[[float], None]] = []
         if lexicon is None:
             self._lexicon = shipped_lexicon(self._glossary.words)
         else:
@@ -157,6 +158,7 @@ class SearchEngine:
         """
         text = query[:MAX_QUERY_CHARS]
         limit = max(1, min(limit, MAX_LIMIT))
+        started = asyncio.get_running_loop().time()
         result: SearchResult | None = None
         if self._offload is not None:
             try:
@@ -166,6 +168,8 @@ class SearchEngine:
                 self._offload_failed(exc)
         if result is None:
             result = await self.answer(guild_id, text, limit=limit, lang=lang)
+        for observer in self._observers:
+            observer(asyncio.get_running_loop().time() - started)
         if self._log_searches and text.strip():
             await self.log(guild_id, text.strip()[:MAX_LOGGED_QUERY], len(result.hits))
         return result
@@ -180,6 +184,10 @@ class SearchEngine:
     async def warm(self) -> bool:
         """Start the attached worker processes now, so the first searches need not wait; False if there are none."""
         return self._offload is not None and await self._offload.warm()
+
+    def observe(self, observer: Callable[[float], None]) -> None:
+        """Call ``observer`` with the seconds each :meth:`search` took (e.g. for metrics)."""
+        self._observers.append(observer)
 
     def attach(self, offload: Offload | None) -> None:
         """Let worker processes run searches and analysis from now on (None: this process does it again)."""
