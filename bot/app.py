@@ -48,6 +48,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.scan",
     "cogs.licences",
     "cogs.collab",
+    "cogs.stats",
 )
 """Every cog, loaded in this order. A meta-test checks it lists every module in ``cogs/``."""
 

@@ -1,4 +1,4 @@
-"""PNG charts for messages: horizontal bar charts of scores per category, one or more series side by side.
+"""PNG charts for messages: bars per category, or columns per period (weeks); one or more series side by side.
 
 Drawn with matplotlib's object-oriented API on the Agg canvas (no pyplot, no global state, no display), with
 its bundled DejaVu Sans font, so rendering works the same on every machine and may run in a worker thread
@@ -18,10 +18,12 @@ import logging
 import textwrap
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,8 @@ class BarChart:
     """What to draw: categories on the vertical axis, each series' value as a horizontal bar.
 
     ``ticks`` name positions on the value axis (e.g. ``(1, "1 Starting")``); ``maximum`` is the axis's end;
-    ``decimal_comma`` writes values as ``2,7`` (Dutch).
+    ``decimal_comma`` writes values as ``2,7`` (Dutch); ``decimals`` is how many decimals values show (0 for
+    counts).
     """
 
     title: str
@@ -62,6 +65,7 @@ class BarChart:
     ticks: tuple[tuple[float, str], ...] = ()
     subtitle: str = ""
     decimal_comma: bool = False
+    decimals: int = 1
 
     def __post_init__(self) -> None:
         if not self.categories or not self.series:
@@ -70,9 +74,43 @@ class BarChart:
             raise ValueError("every series needs one value per category")
 
 
-def value_text(value: float, decimal_comma: bool = False) -> str:
-    """A value with one decimal, in the reader's notation (``2.7`` or ``2,7``)."""
-    text = f"{value:.1f}"
+@dataclass(frozen=True, slots=True)
+class ColumnChart:
+    """What to draw: periods (e.g. weeks) along the horizontal axis, each series' value as a column.
+
+    ``periods`` are the labels under the columns (only some are written when there are many); the value axis
+    starts at 0 and fits the largest value. ``decimals`` is how many decimals values show (0 for counts).
+    """
+
+    title: str
+    periods: tuple[str, ...]
+    series: tuple[Series, ...]
+    subtitle: str = ""
+    decimal_comma: bool = False
+    decimals: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.periods or not self.series:
+            raise ValueError("a chart needs at least one period and one series")
+        if any(len(s.values) != len(self.periods) for s in self.series):
+            raise ValueError("every series needs one value per period")
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The periods (what :func:`describe` names each value by)."""
+        return self.periods
+
+
+Chart = BarChart | ColumnChart
+MAX_PERIOD_LABELS = 14
+"""A column chart writes at most this many period labels (every n-th one), so they never overlap."""
+MAX_COLUMN_VALUES = 12
+"""A column chart writes the values above the columns only up to this many periods."""
+
+
+def value_text(value: float, decimal_comma: bool = False, decimals: int = 1) -> str:
+    """A value with one decimal (or ``decimals``), in the reader's notation (``2.7`` or ``2,7``)."""
+    text = f"{value:.{max(0, decimals)}f}"
     return text.replace(".", ",") if decimal_comma else text
 
 
@@ -84,7 +122,8 @@ def _wrap(text: str, width: int) -> str:
 def build_figure(chart: BarChart) -> Figure:
     """The chart as a matplotlib figure (not yet rendered)."""
     count, groups = len(chart.categories), len(chart.series)
-    figure = Figure(figsize=(8.0, 1.6 + 0.62 * count * max(1, groups) ** 0.5), dpi=DPI, facecolor=CARD)
+    inches = max(3.0 if chart.subtitle and groups == 1 else 0.0, 1.6 + 0.62 * count * max(1, groups) ** 0.5)
+    figure = Figure(figsize=(8.0, inches), dpi=DPI, facecolor=CARD)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     axes.set_facecolor(CARD)
@@ -100,7 +139,7 @@ def build_figure(chart: BarChart) -> Figure:
             axes.text(
                 bar.get_width() + chart.maximum * 0.01,
                 bar.get_y() + bar.get_height() / 2,
-                value_text(value, chart.decimal_comma),
+                value_text(value, chart.decimal_comma, chart.decimals),
                 va="center",
                 ha="left",
                 color=INK,
@@ -113,6 +152,12 @@ def build_figure(chart: BarChart) -> Figure:
     axes.set_xlim(0, chart.maximum * 1.08)
     if chart.ticks:
         axes.set_xticks([t for t, _ in chart.ticks], [_wrap(label, 14) for _, label in chart.ticks])
+    else:  # the axis's own ticks, in the reader's notation (whole numbers for counts)
+        if chart.decimals == 0:
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.xaxis.set_major_formatter(
+            FuncFormatter(lambda value, _pos: value_text(value, chart.decimal_comma, chart.decimals))
+        )
     axes.tick_params(colors=INK, labelsize=9, length=0)
     for label in (*axes.get_xticklabels(), *axes.get_yticklabels()):
         label.set_fontfamily(FONT)
@@ -123,7 +168,9 @@ def build_figure(chart: BarChart) -> Figure:
     axes.spines["bottom"].set_color(GRID)
     figure.suptitle(chart.title, color=INK, fontsize=13, fontweight="bold", fontfamily=FONT, x=0.02, ha="left")
     if chart.subtitle:
-        figure.text(0.02, 0.925, chart.subtitle, color=INK, fontsize=9, fontfamily=FONT, ha="left", va="top")
+        # below the title; without a legend also in a short chart (a fixed 0.925 would touch the title there)
+        top = 0.925 if groups > 1 else min(0.925, 1 - 0.52 / inches)
+        figure.text(0.02, top, chart.subtitle, color=INK, fontsize=9, fontfamily=FONT, ha="left", va="top")
     if groups > 1:
         legend = axes.legend(
             loc="lower center",
@@ -134,8 +181,95 @@ def build_figure(chart: BarChart) -> Figure:
         )
         for text in legend.get_texts():
             text.set_color(INK)
-    figure.tight_layout(rect=(0, 0, 1, 0.91 if chart.subtitle else 0.95))
+    _literal(figure)
+    figure.tight_layout(
+        rect=(0, 0, 1, (0.91 if groups > 1 else min(0.91, 1 - 0.62 / inches)) if chart.subtitle else 0.95)
+    )
     return figure
+
+
+def _literal(figure: Figure) -> None:
+    """Draw every text as written: a label such as ``$5 $10`` (member text) is no mathtext formula."""
+    for text in figure.findobj(Text):
+        if isinstance(text, Text):
+            text.set_parse_math(False)
+
+
+def _style_axes(axes: Any, grid_axis: str) -> None:
+    """Ticks, grid and frame in the card's colours."""
+    axes.tick_params(colors=INK, labelsize=9, length=0)
+    for label in (*axes.get_xticklabels(), *axes.get_yticklabels()):
+        label.set_fontfamily(FONT)
+        label.set_color(INK)
+    axes.grid(axis=grid_axis, color=GRID, linewidth=0.8, zorder=0)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.spines["bottom"].set_color(GRID)
+
+
+def build_column_figure(chart: ColumnChart) -> Figure:
+    """A column chart as a matplotlib figure (not yet rendered): grouped columns per period."""
+    count, groups = len(chart.periods), len(chart.series)
+    figure = Figure(figsize=(max(6.0, min(12.0, 4.0 + 0.22 * count * groups)), 4.6), dpi=DPI, facecolor=CARD)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.set_facecolor(CARD)
+    width = 0.8 / groups
+    highest = max((v for s in chart.series for v in s.values if v is not None), default=0.0)
+    top = highest * 1.15 if highest > 0 else 1.0
+    for index, series in enumerate(chart.series):
+        colour = PALETTE[index % len(PALETTE)]
+        positions = [p - 0.4 + width * (index + 0.5) for p in range(count)]
+        heights = [v if v is not None else 0.0 for v in series.values]
+        bars = axes.bar(positions, heights, width=width * 0.9, color=colour, label=series.label, zorder=3)
+        if count > MAX_COLUMN_VALUES:
+            continue
+        for bar, value in zip(bars, series.values, strict=True):
+            if value is None:
+                continue
+            axes.text(
+                bar.get_x() + bar.get_width() / 2,
+                bar.get_height() + top * 0.01,
+                value_text(value, chart.decimal_comma, chart.decimals),
+                va="bottom",
+                ha="center",
+                color=INK,
+                fontsize=8,
+                fontfamily=FONT,
+                zorder=4,
+            )
+    step = max(1, -(-count // MAX_PERIOD_LABELS))
+    shown = list(range(0, count, step))
+    axes.set_xticks(shown, [_wrap(chart.periods[i], 10) for i in shown])
+    axes.set_xlim(-0.6, count - 0.4)
+    axes.set_ylim(0, top)
+    if chart.decimals == 0:
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _pos: value_text(value, chart.decimal_comma, chart.decimals))
+    )
+    _style_axes(axes, "y")
+    figure.suptitle(chart.title, color=INK, fontsize=13, fontweight="bold", fontfamily=FONT, x=0.02, ha="left")
+    if chart.subtitle:
+        figure.text(0.02, 0.905, chart.subtitle, color=INK, fontsize=9, fontfamily=FONT, ha="left", va="top")
+    if groups > 1:
+        legend = axes.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=groups,
+            frameon=False,
+            prop={"family": FONT, "size": 9},
+        )
+        for text in legend.get_texts():
+            text.set_color(INK)
+    _literal(figure)
+    figure.tight_layout(rect=(0, 0, 1, 0.88 if chart.subtitle else 0.94))
+    return figure
+
+
+def chart_figure(chart: Chart) -> Figure:
+    """Either kind of chart as a matplotlib figure."""
+    return build_column_figure(chart) if isinstance(chart, ColumnChart) else build_figure(chart)
 
 
 def figure_texts(figure: Figure) -> list[str]:
@@ -143,12 +277,12 @@ def figure_texts(figure: Figure) -> list[str]:
     return [t.get_text() for t in figure.findobj(Text) if isinstance(t, Text) and t.get_text().strip()]
 
 
-def describe(chart: BarChart) -> str:
+def describe(chart: Chart) -> str:
     """The chart in words (for alt text and the PNG's Description): each category with each series' value."""
     lines = []
     for index, category in enumerate(chart.categories):
         values = [
-            f"{s.label} {value_text(v, chart.decimal_comma)}"
+            f"{s.label} {value_text(v, chart.decimal_comma, chart.decimals)}"
             for s in chart.series
             if (v := s.values[index]) is not None
         ]
@@ -156,9 +290,9 @@ def describe(chart: BarChart) -> str:
     return "; ".join(lines)
 
 
-def render_png(chart: BarChart) -> bytes:
+def render_png(chart: Chart) -> bytes:
     """The chart as PNG bytes, with its title and description in the PNG's metadata (CPU work: use a thread)."""
-    figure = build_figure(chart)
+    figure = chart_figure(chart)
     buffer = io.BytesIO()
     figure.savefig(
         buffer,

@@ -25,6 +25,7 @@ from bot.db.repos.routing import RoutingRepo
 from bot.db.repos.scan import ScanRepo
 from bot.db.repos.setup import SetupRepo
 from bot.db.repos.skills import SkillsRepo
+from bot.db.repos.stats import StatsRepo
 from bot.domain.audit import AuditService
 from bot.domain.collab.service import CollabService
 from bot.domain.digest.service import DigestService
@@ -57,6 +58,7 @@ from bot.domain.skills.expiry import ExpiryService
 from bot.domain.skills.listings import ListingsService
 from bot.domain.skills.profiles import ProfileService
 from bot.domain.skills.taxonomy import Taxonomy
+from bot.domain.stats import StatsService
 from bot.domain.system import SystemService
 
 
@@ -82,6 +84,7 @@ class Services:
     scan: ScanService
     digest: DigestService
     collab: CollabService
+    stats: StatsService
 
 
 def build_services(
@@ -176,6 +179,7 @@ def build_services(
         scan=scan,
         digest=digest,
         collab=collab,
+        stats=StatsService(db, StatsRepo(), clock, flush_searches=search.flush_log),
     )
 
 

@@ -403,6 +403,9 @@ CASES: tuple[Case, ...] = (
     Case("bob", Slash("digest preview", member=Ref("carol")), NOT_MODERATOR),
     Case("alice", Slash("digest send-now"), NOT_MANAGER),
     Case("maud", Slash("digest send-now"), NOT_MANAGER),
+    # the statistics
+    Case("alice", Slash("stats"), NOT_MODERATOR),
+    Case("bob", Slash("stats", period=365), NOT_MODERATOR),
     # set-up (Manage Server)
     Case("alice", Slash("setup start"), NOT_MANAGER),
     Case("bob", Slash("setup show"), NOT_MANAGER),

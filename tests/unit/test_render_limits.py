@@ -12,7 +12,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -28,6 +28,7 @@ import bot.render.qa
 import bot.render.resources
 import bot.render.scan
 import bot.render.setup
+import bot.render.stats
 from bot.domain.collab.models import OUTCOMES, Board, Partner, Proposal
 from bot.domain.digest.models import FIGURES, SECTIONS, DigestContent, DigestItem, Figure
 from bot.domain.guild_settings import THEMES, GuildSettings
@@ -44,6 +45,8 @@ from bot.domain.resources import (
     url_host,
 )
 from bot.domain.search.models import KINDS, SOURCES, KnowledgeDocument, SearchHit, SearchResult
+from bot.domain.stats import OUTCOMES as MATCH_OUTCOMES
+from bot.domain.stats import PERIODS, Figures, ResourceVotes
 from bot.domain.system import About
 from bot.errors import Invalid
 from bot.i18n import I18n
@@ -81,6 +84,7 @@ from bot.render.qa import (
 )
 from bot.render.resources import audit_embed, link_value, resource_embed, resource_line, resource_list_embed
 from bot.render.setup import WIZARD_STEPS, settings_embed, step_embed
+from bot.render.stats import stats_embed
 
 I18N = I18n.load("nl")
 MODULES = (
@@ -950,3 +954,55 @@ def test_ask_text(proposal: Proposal, partner: Partner, server: str, locale: str
     text = ask_text(proposal, partner, server, I18N, locale)
     assert 0 < len(text) <= 2000
     check_text(text, Allowed(mentions={f"<@{partner.member_id}>"}))
+# --- the moderators' statistics (bot/render/stats.py) -------------------------------------------------------------
+
+EMBED_BUILDERS |= {"stats_embed"}
+EXEMPT |= {
+    "figure_rows": "catalogue labels and numbers, checked through stats_embed (and the CSV in test_cli_stats.py)",
+    "number_text": "a number",
+    "percent_text": "a catalogue text with a number",
+    "hours_text": "a catalogue duration",
+    "week_label": "a catalogue date",
+    "stats_charts": "the labels of PNG charts, not message text (tests/unit/test_stats_render.py)",
+}
+MODULES += (bot.render.stats,)
+
+shares = st.one_of(st.none(), st.floats(min_value=0, max_value=1))
+stats_moments = st.datetimes(
+    min_value=datetime(2015, 1, 1),  # noqa: DTZ001  # hypothesis wants naive bounds
+    max_value=datetime(2100, 1, 1),  # noqa: DTZ001
+    timezones=st.just(UTC),
+)
+stats_figures = st.builds(
+    Figures,
+    guild_id=ids,
+    days=st.sampled_from(PERIODS),
+    start=stats_moments,
+    end=stats_moments,
+    searches=counts,
+    zero_result_searches=counts,
+    zero_result_share=shares,
+    posts_opened=counts,
+    posts_solved=counts,
+    solve_rate=shares,
+    answer_hours_median=st.one_of(st.none(), st.floats(min_value=0, max_value=1e300)),
+    answers_timed=counts,
+    top_resources=st.lists(st.builds(ResourceVotes, key=short_text, title=member_text, votes=counts), max_size=5).map(
+        tuple
+    ),
+    match_requests=counts,
+    match_accepted=counts,
+    acceptance_share=shares,
+    outcomes=st.just(tuple((kind, 2**63 - 1) for kind in MATCH_OUTCOMES)),
+    digest_subscribers=counts,
+    digest_sent=counts,
+    digest_failed=counts,
+    weeks=st.just(()),
+)
+
+
+@FAST
+@given(stats_figures, st.one_of(st.none(), st.just("searches.png")), locales)
+def test_stats_embed(figures: Figures, image: str | None, locale: str) -> None:
+    """Huge counts, every share (or none), hostile resource titles: within every limit, no live mention or link."""
+    check_embed(stats_embed(figures, I18N, locale, image=image), Allowed())
