@@ -12,6 +12,7 @@ from bot.db.repos.bot_state import BotStateRepo
 from bot.db.repos.coaches import CoachesRepo
 from bot.db.repos.collab import CollabRepo
 from bot.db.repos.digest import DigestRepo
+from bot.db.repos.gaps import GapsRepo
 from bot.db.repos.guild_settings import GuildSettingsRepo
 from bot.db.repos.introductions import IntroductionsRepo
 from bot.db.repos.jobs import JobsRepo
@@ -29,6 +30,7 @@ from bot.db.repos.stats import StatsRepo
 from bot.domain.audit import AuditService
 from bot.domain.collab.service import CollabService
 from bot.domain.digest.service import DigestService
+from bot.domain.gaps import GapService
 from bot.domain.guild_settings import GuildSettingsService
 from bot.domain.introductions import MatchServices
 from bot.domain.introductions.followup import FollowUpService
@@ -85,6 +87,7 @@ class Services:
     digest: DigestService
     collab: CollabService
     stats: StatsService
+    gaps: GapService
 
 
 def build_services(
@@ -106,12 +109,13 @@ def build_services(
     guild_settings = GuildSettingsService(db, GuildSettingsRepo(db), clock)
     knowledge_repo, members_repo = KnowledgeRepo(db), MembersRepo(db)
     search_log = SearchLog(db, knowledge_repo)  # /ask logs through it; the composition root runs and flushes it
-    search = SearchEngine(
-        db, knowledge_repo, clock, glossary or Glossary.load(), log_searches=False, jobs=jobs, search_log=search_log
-    )
+    glossary = glossary or Glossary.load()
+    search = SearchEngine(db, knowledge_repo, clock, glossary, log_searches=False, jobs=jobs, search_log=search_log)
     search.register_jobs(job_runner)
     audit_repo = AuditRepo(db)
-    qa = QAService(db, QaRepo(db), search, clock, audit_repo)
+    gaps = GapService(db, GapsRepo(db), search, glossary, clock, audit_repo, jobs)  # re-checks after index writes
+    gaps.register_jobs(job_runner)
+    qa = QAService(db, QaRepo(db), search, clock, audit_repo, gaps=gaps)
     members = MembersService(db, members_repo, clock)
     audit = AuditService(audit_repo)
     library = LibraryService(db, ResourcesRepo(db), members, search, clock, jobs)
@@ -123,6 +127,7 @@ def build_services(
     cleanup.register_jobs(job_runner)
     skills, match = _build_skills(db, clock, guild_settings, members, jobs, job_runner)
     routing = _build_routing(db, clock, qa, skills, match, guild_settings, members, jobs, job_runner)
+    routing.flow.on_started(gaps.routing_started)  # a routed question is an escalated knowledge gap
     digest = DigestService(
         db,
         DigestRepo(db),
@@ -166,6 +171,7 @@ def build_services(
                 jobs,
                 collab,
                 search,
+                gaps,
             ),
         ),
         setup=setup,
@@ -180,6 +186,7 @@ def build_services(
         digest=digest,
         collab=collab,
         stats=StatsService(db, StatsRepo(), clock, flush_searches=search.flush_log),
+        gaps=gaps,
     )
 
 

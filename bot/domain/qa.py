@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.db.database import Transaction, UnitOfWork
     from bot.db.repos.audit import AuditRepo
     from bot.db.repos.qa import QaRepo
+    from bot.domain.gaps import GapService
     from bot.domain.search.engine import SearchEngine
 
 log = logging.getLogger(__name__)
@@ -90,12 +91,22 @@ class QAService:
         "answer_feedback.user_id",
     )
 
-    def __init__(self, uow: UnitOfWork, repo: QaRepo, search: SearchEngine, clock: Clock, audit: AuditRepo) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        repo: QaRepo,
+        search: SearchEngine,
+        clock: Clock,
+        audit: AuditRepo,
+        *,
+        gaps: GapService | None = None,
+    ) -> None:
         self._uow = uow
         self._repo = repo
         self._search = search
         self._clock = clock
         self._audit = audit
+        self._gaps = gaps
         self._post_listeners: list[PostListener] = []
 
     async def _record(
@@ -126,11 +137,21 @@ class QAService:
 
     # --- asking ----------------------------------------------------------------------------------
 
-    async def ask(self, guild_id: int, text: str, *, lang: str | None = None) -> tuple[int, SearchResult]:
-        """Search the knowledge base for a member's question; returns the search id (for feedback) and hits."""
+    async def ask(
+        self, guild_id: int, text: str, *, lang: str | None = None, user_id: int | None = None
+    ) -> tuple[int, SearchResult]:
+        """Search the knowledge base for a member's question; returns the search id (for feedback) and hits.
+
+        With the asker's ``user_id``, a question without a good answer (nothing found, or only weak matches)
+        is counted in the knowledge-gap ledger.
+        """
         question = clean_text(text, limit=ASK_MAX, minimum=ASK_MIN, key="qa.ask")
         result = await self._search.search(guild_id, question, limit=SUGGESTIONS, lang=lang)
         search_id = await self._search.log(guild_id, question, len(result.hits))  # written in a later batch
+        if self._gaps is not None and user_id is not None:
+            signal = self._gaps.weak_signal(result)
+            if signal is not None:
+                await self._gaps.record_own(guild_id, user_id, question, signal)
         return search_id, result
 
     async def feedback(
@@ -149,6 +170,10 @@ class QAService:
             if doc is None or doc.guild_id not in (guild_id, SHARED_GUILD):
                 raise NotFound("qa.feedback.gone")
             document = (doc.guild_id, doc.source, doc.source_key)
+        question: str | None = None
+        if not helpful and self._gaps is not None:  # "not useful": the question is a knowledge gap
+            await self._search.flush_log()
+            question = await self._repo.logged_query(guild_id, search_id)
         now = self._clock.now()
         async with self._uow.transaction() as tx:
             replaced = await self._repo.record_feedback(tx, guild_id, user_id, search_id, document_id, helpful, now)
@@ -156,6 +181,8 @@ class QAService:
                 await self._search.vote(tx, replaced, guild_id, user_id, None)
             if document is not None:
                 await self._search.vote(tx, document, guild_id, user_id, helpful)
+            if question is not None and self._gaps is not None:
+                await self._gaps.record(tx, guild_id, user_id, question, "not_useful")
 
     # --- FAQ -------------------------------------------------------------------------------------
 
@@ -263,16 +290,19 @@ class QAService:
         """Call ``listener(tx, post, ask_person)`` inside the transaction that records each new help post."""
         self._post_listeners.append(listener)
 
-    async def post_opened(self, post: HelpPost, *, ask_person: bool = False) -> bool:
+    async def post_opened(self, post: HelpPost, *, ask_person: bool = False, from_ask: bool = False) -> bool:
         """Remember a new help post; returns False if it was already known.
 
         ``ask_person``: the asker chose "ask a person" in /ask (routing looks at the post at once).
+        ``from_ask``: posted from /ask because no answer fitted (an escalation of a knowledge gap).
         """
         title = clean_text(post.title, limit=POST_TITLE_MAX, key="qa.post.title")
         async with self._uow.transaction() as tx:
             stored = replace(post, title=title)
             if not await self._repo.post_insert(tx, stored, self._clock.now()):
                 return False
+            if from_ask and self._gaps is not None:
+                await self._gaps.record(tx, post.guild_id, post.author_id, title, "forum")
             for listener in self._post_listeners:
                 await listener(tx, stored, ask_person)
         return True

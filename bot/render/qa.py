@@ -6,8 +6,10 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.clock import from_iso
+from bot.domain.gaps import Gap, Ledger
 from bot.domain.qa_models import FaqEntry, Gaps, HelpPost, Page
-from bot.domain.search.models import KnowledgeDocument, SearchHit, SearchResult
+from bot.domain.search.models import SOURCES, KnowledgeDocument, SearchHit, SearchResult
 from bot.i18n import I18n
 from bot.render.common import (
     FIELD_VALUE_MAX,
@@ -125,27 +127,60 @@ def unanswered_embed(page: Page[HelpPost], guild_id: int, i18n: I18n, locale: st
     return embed
 
 
+def _stamp(iso: str | None) -> str:
+    """A stored moment as a Discord timestamp that each reader sees relative to now ("3 days ago")."""
+    if not iso:
+        return "?"
+    return f"<t:{int(from_iso(iso).timestamp())}:R>"
+
+
+def closed_by(gap: Gap, guild_id: int, i18n: I18n, locale: str) -> str:
+    """What closed a gap: the FAQ entry, resource or solved post (a link for a post), localised."""
+    source = gap.closed_source or "import"
+    key = gap.closed_source_key or "?"
+    label = i18n.t(f"qa.gaps.closed_by.{source if source in SOURCES else 'import'}", locale, key=safe(key[:40]))
+    if source == "thread" and key.isdigit():
+        return safe_link(label, f"https://discord.com/channels/{guild_id}/{key}")
+    return label
+
+
 @embed_builder
-def gaps_embed(gaps: Gaps, guild_id: int, i18n: I18n, locale: str) -> discord.Embed:
-    """Moderators' view of what the community lacks."""
+def gaps_embed(figures: Gaps, ledger: Ledger, guild_id: int, i18n: I18n, locale: str) -> discord.Embed:
+    """The knowledge-gap ledger for moderators: a page of open gaps by weight, under the search figures."""
     t = i18n.t
-    embed = discord.Embed(title=t("qa.gaps.title", locale, days=gaps.days), colour=Colours.brand)
-    embed.description = t(
+    page = ledger.page
+    embed = discord.Embed(title=t("qa.gaps.title", locale, total=page.total), colour=Colours.brand)
+    summary = t(
         "qa.gaps.summary",
         locale,
-        searches=gaps.searches,
-        missed=gaps.searches_without_result,
-        helpful=gaps.helpful,
-        unhelpful=gaps.unhelpful,
-        open=gaps.open_posts,
+        days=figures.days,
+        searches=figures.searches,
+        missed=figures.searches_without_result,
+        helpful=figures.helpful,
+        unhelpful=figures.unhelpful,
+        open=figures.open_posts,
     )
-
-    def listing(rows: list[tuple[str, int]]) -> str:
-        return "\n".join(f"{n}× {safe(truncate(q, 80))}" for q, n in rows) or t("qa.gaps.none", locale)
-
-    add_field_within_limits(embed, t("qa.gaps.no_result", locale), listing(gaps.no_result))
-    add_field_within_limits(embed, t("qa.gaps.not_useful", locale), listing(gaps.not_useful))
-    if gaps.oldest_open:
-        add_field_within_limits(embed, t("qa.gaps.oldest", locale), safe(gaps.oldest_open[:10]))
-    embed.set_footer(text=t("qa.gaps.footer", locale))
+    embed.description = summary + "\n\n" + (t("qa.gaps.intro", locale) if page.items else t("qa.gaps.none", locale))
+    for gap in page.items:
+        name = f"#{gap.id} · {safe(truncate(gap.question, 200))}"
+        value = t(
+            "qa.gaps.item",
+            locale,
+            weight=gap.weight,
+            askers=gap.askers,
+            escalations=gap.escalations,
+            since=_stamp(gap.created_at),
+            last=_stamp(gap.last_asked_at),
+        )
+        add_field_within_limits(embed, name, value)
+    if ledger.closed:
+        lines = [
+            f"#{gap.id} {safe(truncate(gap.question, 80))} → {closed_by(gap, guild_id, i18n, locale)}"
+            for gap in ledger.closed
+        ]
+        add_field_within_limits(embed, t("qa.gaps.recently_closed", locale), "\n".join(lines))
+    footer = t("qa.page", locale, page=page.page + 1, pages=page.pages)
+    if page.items:
+        footer += " · " + t("qa.gaps.footer", locale)
+    embed.set_footer(text=footer)
     return embed

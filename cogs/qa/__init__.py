@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from cogs.qa._ask import AskCog, FaqCog
 from cogs.qa._forum import HelpForumCog
+from cogs.qa._gaps import DYNAMIC_ITEMS as GAP_ITEMS
 from cogs.qa._items import DYNAMIC_ITEMS
 from cogs.qa._routing import RoutingCog, RoutingJobs
 from cogs.qa._routing_items import DYNAMIC_ITEMS as ROUTING_ITEMS
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 async def setup(bot: SteunpuntBot) -> None:
     """Load the cogs, register the persistent buttons and the routing jobs that need Discord."""
-    bot.add_dynamic_items(*DYNAMIC_ITEMS, *ROUTING_ITEMS)
+    bot.add_dynamic_items(*DYNAMIC_ITEMS, *ROUTING_ITEMS, *GAP_ITEMS)
     RoutingJobs(bot).register()
     await bot.add_cog(AskCog(bot))
     await bot.add_cog(FaqCog(bot))

@@ -66,7 +66,9 @@ class AskCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None
         locale = await self.bot.locale_for(interaction)
-        search_id, result = await self.bot.services.qa.ask(interaction.guild_id, question, lang=locale)
+        search_id, result = await self.bot.services.qa.ask(
+            interaction.guild_id, question, lang=locale, user_id=interaction.user.id
+        )
         settings = await self.bot.services.guild_settings.get(interaction.guild_id)
         forum = settings.help_forum_id is not None
         embed = answer_embed(question, result, interaction.guild_id, self.bot.i18n, locale)

@@ -13,9 +13,10 @@ from bot.domain.qa_models import HelpPost
 from bot.domain.setup import SOLVED
 from bot.errors import Invalid
 from bot.permissions import ensure_moderator, member_is_moderator
-from bot.render.qa import gaps_embed, solved_text, suggestion_embed, unanswered_embed
+from bot.render.qa import solved_text, suggestion_embed, unanswered_embed
 from bot.ui.base import command_of
 from bot.ui.paginator import Paginator
+from cogs.qa._gaps import gaps_message
 from cogs.qa._items import DismissButton, PromoteButton
 
 if TYPE_CHECKING:
@@ -139,12 +140,12 @@ class HelpForumCog(commands.Cog):
     async def gaps(
         self, interaction: discord.Interaction[SteunpuntBot], days: app_commands.Range[int, 1, 365] = 30
     ) -> None:
+        """The knowledge-gap ledger: open gaps by weight, under the search figures of the last ``days`` days."""
         await ensure_moderator(self.bot, interaction)
         assert interaction.guild_id is not None
         locale = await self.bot.locale_for(interaction)
-        found = await self.bot.services.qa.gaps(interaction.guild_id, days)
-        embed = gaps_embed(found, interaction.guild_id, self.bot.i18n, locale)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        embed, view = await gaps_message(self.bot, interaction.guild_id, locale, days, 0)
+        await interaction.response.send_message(embed=embed, ephemeral=True, **({"view": view} if view else {}))
 
     @app_commands.command(name="unanswered", description="Open help-forum questions, oldest first")
     @app_commands.guild_only()

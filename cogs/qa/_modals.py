@@ -79,7 +79,7 @@ class AskForumModal(BaseModal):
             raise Invalid("qa.forum.failed") from exc
         thread = created.thread
         post = HelpPost(thread.id, guild.id, forum.id, interaction.user.id, thread.name, self.details.value)
-        await self.bot.services.qa.post_opened(post, ask_person=self.ask_person)
+        await self.bot.services.qa.post_opened(post, ask_person=self.ask_person, from_ask=True)
         await self.bot.services.qa.claim_suggestion(guild.id, thread.id, 0)  # they already saw /ask's matches
         await interaction.followup.send(t(self.posted_key, self.locale, link=thread.jump_url), ephemeral=True)
 

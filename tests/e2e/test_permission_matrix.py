@@ -35,6 +35,7 @@ from bot.domain.resources import make_draft
 from bot.linkcheck import LinkChecker, LinkResult
 from bot.ui.base import BaseModal
 from cogs.collab._modals import CollabEditModal
+from cogs.qa._gaps import GapDismissModal
 from cogs.qa._modals import FaqModal
 from cogs.resources._modals import DecisionModal, EditModal
 from cogs.setup._wizard import ValueModal
@@ -226,6 +227,26 @@ async def _collab_request(s: Scene) -> str:
     return str(partner.id)
 
 
+GAP_ASKER = 900_003
+"""A member (not an actor) whose unanswered questions are the knowledge gaps."""
+GAP_WORDS = ("glasnegatieven", "microfilm", "lakplaten", "wasrollen", "daguerreotypieen", "diaramen")
+
+
+async def _gap(s: Scene) -> str:
+    """Six knowledge gaps (two pages of /gaps); the id of the last one (on the first page)."""
+    gaps = s.bot.services.gaps
+    ids = [await gaps.record_own(s.guild_id, GAP_ASKER, f"{w} conserveren", "no_result") for w in GAP_WORDS]
+    return str(ids[-1])
+
+
+async def _gaps_list(s: Scene) -> StoredMessage:
+    await s.ref("gap")
+    listed = await s.fake.slash("gaps", user=s.fake.moderator)
+    assert listed.message is not None, listed
+    listed.message.visible_to = None  # as if the moderator's ephemeral ledger had been shared with the member
+    return listed.message
+
+
 async def _guild(s: Scene) -> str:
     return str(s.guild_id)
 
@@ -254,6 +275,8 @@ ARRANGERS: dict[str, Callable[[Scene], Awaitable[Any]]] = {
     "wizard_tz": _wizard("timezone"),  # the same at the time-zone step
     "wizard_forum": _wizard("help_forum"),  # the same at the help-forum step (with the forum-tags button)
     "proposal": _proposal,  # the server owner's open collaboration proposal
+    "gap": _gap,  # six open knowledge gaps; the id of one on the first page of /gaps
+    "gaps_list": _gaps_list,  # a moderator's /gaps (page buttons, pick menu), shared
     "guild": _guild,  # the server's id (custom_ids that carry it, for buttons that also work in DMs)
     "collab_request": _collab_request,  # a member's request to join the owner's proposal
     "collab_card": _collab_card,  # the owner's /collab show with Accept / Decline for that request, shared
@@ -367,6 +390,13 @@ CASES: tuple[Case, ...] = (
     Case("bob", Click("thanks", "qa:promote:{solved_thread.id}"), NOT_MODERATOR),
     Case("alice", Forged(FaqModal, Click("thanks", "qa:promote:{solved_thread.id}"), {"title": "Vals"}), NOT_MODERATOR),
     Case("bob", Slash("gaps"), NOT_MODERATOR),
+    Case("alice", Click("gaps_list", "gaps:page:30:1:n"), NOT_MODERATOR),
+    Case("bob", Click("gaps_list", "gaps:pick", values=[Ref("gap")]), NOT_MODERATOR),
+    Case(
+        "alice",
+        Forged(GapDismissModal, Click("gaps_list", "gaps:pick", values=[Ref("gap")]), {"reason": "Vervalst"}),
+        NOT_MODERATOR,
+    ),
     # the resource library
     Case("alice", Slash("resource queue"), NOT_MODERATOR),
     Case("bob", Slash("resource show", resource=PENDING), NOT_MODERATOR),

@@ -35,6 +35,7 @@ NOT_A_MEMBER: frozenset[str] = frozenset(
         "dm_channel_id",  # a member's DM channel with the bot (a channel, deleted with the member's rows)
         "message_id",  # a digest DM the bot sent
         "proposal_id",  # a collaboration proposal (collab_partners)
+        "gap_id",  # a knowledge gap (gap_askers); the asker is user_id
     }
 )
 """Id columns that name servers, channels, messages, threads, tags or our own rows: never a member.

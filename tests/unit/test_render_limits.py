@@ -29,8 +29,10 @@ import bot.render.resources
 import bot.render.scan
 import bot.render.setup
 import bot.render.stats
+from bot.clock import to_iso
 from bot.domain.collab.models import OUTCOMES, Board, Partner, Proposal
 from bot.domain.digest.models import FIGURES, SECTIONS, DigestContent, DigestItem, Figure
+from bot.domain.gaps import Gap, Ledger
 from bot.domain.guild_settings import THEMES, GuildSettings
 from bot.domain.licences import Attribution, LicenceCatalogue, RightsCatalogue, compare
 from bot.domain.qa_models import FaqEntry, Gaps, HelpPost, Page
@@ -74,6 +76,7 @@ from bot.render.licences import (
 )
 from bot.render.qa import (
     answer_embed,
+    closed_by,
     document_link,
     faq_embed,
     gaps_embed,
@@ -427,7 +430,7 @@ EMBED_BUILDERS = {
 CONTENT_BUILDERS = {"solved_text", "stopped_text", "help_saved_text"}
 MESSAGE_BUILDERS = {"digest_messages"}
 """Builders of whole messages (embeds packed into as many messages as Discord's limits need)."""
-FRAGMENTS = {"hit_field", "link_value", "resource_line", "library_line"}
+FRAGMENTS = {"hit_field", "link_value", "resource_line", "library_line", "closed_by"}
 """Pieces of embeds, also checked on their own."""
 EXEMPT = {
     "chunk_lines": "splits our own lines (tested in test_render.py)",
@@ -567,26 +570,62 @@ def test_unanswered_embed(page: Page[HelpPost], guild_id: int, locale: str) -> N
     check_embed(unanswered_embed(page, guild_id, I18N, locale), allowed)
 
 
-@FAST
-@given(
-    st.builds(
-        Gaps,
-        days=counts,
-        searches=counts,
-        searches_without_result=counts,
-        no_result=st.lists(st.tuples(member_text, counts), max_size=40),
-        not_useful=st.lists(st.tuples(member_text, counts), max_size=40),
-        open_posts=counts,
-        oldest_open=st.one_of(st.none(), member_text),
-        helpful=counts,
-        unhelpful=counts,
-    ),
-    ids,
-    locales,
+moments = st.integers(min_value=946_684_800, max_value=7_258_118_400).map(
+    lambda seconds: to_iso(datetime.fromtimestamp(seconds, UTC))
 )
-def test_gaps_embed(gaps: Gaps, guild_id: int, locale: str) -> None:
-    """Members' unanswered questions, many and long."""
-    check_embed(gaps_embed(gaps, guild_id, I18N, locale), Allowed())
+gaps = st.builds(
+    Gap,
+    id=ids,
+    guild_id=ids,
+    question=member_text,
+    status=st.sampled_from(("open", "closed", "dismissed")),
+    weight=counts,
+    askers=counts,
+    escalations=counts,
+    created_at=moments,
+    last_asked_at=moments,
+    closed_at=st.one_of(st.none(), moments),
+    closed_source=st.one_of(st.none(), st.sampled_from(SOURCES), short_text),
+    closed_source_key=st.one_of(st.none(), ids.map(str), member_text),
+    document_id=st.one_of(st.none(), ids),
+    dismissed_by=st.one_of(st.none(), ids),
+    reason=st.one_of(st.none(), member_text),
+)
+figures = st.builds(
+    Gaps,
+    days=counts,
+    searches=counts,
+    searches_without_result=counts,
+    no_result=st.lists(st.tuples(member_text, counts), max_size=5),
+    not_useful=st.lists(st.tuples(member_text, counts), max_size=5),
+    open_posts=counts,
+    oldest_open=st.one_of(st.none(), member_text),
+    helpful=counts,
+    unhelpful=counts,
+)
+
+
+@FAST
+@given(figures, st.builds(Ledger, page=pages(gaps, 25), closed=st.lists(gaps, max_size=10)), ids, locales)
+def test_gaps_embed(figures: Gaps, ledger: Ledger, guild_id: int, locale: str) -> None:
+    """The knowledge-gap ledger: many long hostile questions, odd closing sources, huge counts."""
+    allowed = Allowed()
+    for gap in ledger.closed:
+        if gap.closed_source == "thread" and (gap.closed_source_key or "").isdigit():
+            allowed.url(f"https://discord.com/channels/{guild_id}/{gap.closed_source_key}")
+    check_embed(gaps_embed(figures, ledger, guild_id, I18N, locale), allowed)
+
+
+@FAST
+@given(gaps, ids, locales)
+def test_closed_by(gap: Gap, guild_id: int, locale: str) -> None:
+    """What closed a gap: never a live mention or a masked link that hides its host."""
+    allowed = Allowed()
+    if gap.closed_source == "thread" and (gap.closed_source_key or "").isdigit():
+        allowed.url(f"https://discord.com/channels/{guild_id}/{gap.closed_source_key}")
+    text = closed_by(gap, guild_id, I18N, locale)
+    assert len(text) <= 1024
+    check_text(text, allowed)
 
 
 def _resource_allowed(items: Iterable[Resource], *, moderators: bool) -> Allowed:

@@ -17,6 +17,7 @@ once does nothing twice: one pending ask per request is also a unique index.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     from bot.domain.skills.profiles import ProfileService
 
 log = logging.getLogger(__name__)
+
+StartListener = Callable[["Transaction", "HelpPost"], Awaitable[object]]
+"""Told of every routing request started, inside its transaction: (tx, post) (e.g. the knowledge-gap ledger)."""
 
 
 class RoutingService:
@@ -70,6 +74,7 @@ class RoutingService:
         self._settings = guild_settings
         self._jobs = jobs
         self._clock = clock
+        self._start_listeners: list[StartListener] = []
         self._asking = Dispatcher(
             repo,
             qa=qa,
@@ -81,6 +86,10 @@ class RoutingService:
             commitments=commitments,
             activity=activity,
         )
+
+    def on_started(self, listener: StartListener) -> None:
+        """Call ``listener(tx, post)`` inside the transaction that starts routing a post."""
+        self._start_listeners.append(listener)
 
     def register_jobs(self, runner: JobRunner) -> None:
         """Handle the expiry of an ask (the look at the thread and the messages need Discord: the cog's)."""
@@ -148,6 +157,8 @@ class RoutingService:
             request = await self._repo.request(post.guild_id, request_id, tx)
             assert request is not None
             await self._asking.advance(tx, request, query)
+            for listener in self._start_listeners:
+                await listener(tx, post)
         return await self._repo.request(post.guild_id, request_id)
 
     async def answered(self, guild_id: int, thread_id: int) -> None:

@@ -99,6 +99,14 @@ class OffloadUnavailable(Exception):
     """The worker processes could not serve a call (not started, broken, shutting down)."""
 
 
+class WriteListener(Protocol):
+    """Told of every :meth:`SearchEngine.write`, inside its transaction (e.g. to re-check knowledge gaps)."""
+
+    async def __call__(self, tx: Transaction, records: Sequence[IndexRecord], done: Upserted, /) -> None:
+        """React to stored records (``done.changed``: how many were new or changed)."""
+        ...
+
+
 COMPACT_JOB = "search.compact"
 REINDEX_JOB = "search.reindex"
 REINDEX_BATCH = 500
@@ -142,6 +150,7 @@ class SearchEngine:
         self._offload: Offload | None = None
         self._offload_down = False
         self._observers: list[Callable[[float], None]] = []
+        self._write_listeners: list[WriteListener] = []
         if lexicon is None:
             self._lexicon = shipped_lexicon(self._glossary.words)
         else:
@@ -285,7 +294,14 @@ class SearchEngine:
 
     async def write(self, tx: Transaction, records: Sequence[IndexRecord]) -> Upserted:
         """Store prepared records inside the caller's transaction (unchanged documents are not rewritten)."""
-        return await self._repo.upsert_documents(tx, records, self._clock.now())
+        done = await self._repo.upsert_documents(tx, records, self._clock.now())
+        for listener in self._write_listeners:
+            await listener(tx, records, done)
+        return done
+
+    def on_write(self, listener: WriteListener) -> None:
+        """Call ``listener(tx, records, done)`` inside the transaction of every :meth:`write`."""
+        self._write_listeners.append(listener)
 
     async def unindex(
         self, tx: Transaction, guild_id: int, source: str, source_key: str, *, for_good: bool = False
