@@ -49,6 +49,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.licences",
     "cogs.collab",
     "cogs.stats",
+    "cogs.moderation",
 )
 """Every cog, loaded in this order. A meta-test checks it lists every module in ``cogs/``."""
 

@@ -19,6 +19,7 @@ from bot.db.repos.jobs import JobsRepo
 from bot.db.repos.knowledge import KnowledgeRepo
 from bot.db.repos.maintenance import MaintenanceRepo
 from bot.db.repos.members import MembersRepo
+from bot.db.repos.moderation import ModerationRepo
 from bot.db.repos.profiles import ProfilesRepo
 from bot.db.repos.qa import QaRepo
 from bot.db.repos.resources import ResourcesRepo
@@ -41,6 +42,7 @@ from bot.domain.jobs import JobService, new_worker_id
 from bot.domain.library import LibraryService
 from bot.domain.maintenance import MaintenanceService
 from bot.domain.members import MembersService
+from bot.domain.moderation.service import ModerationService
 from bot.domain.privacy import PrivacyService
 from bot.domain.qa import QAService
 from bot.domain.retention import Retention, RetentionService
@@ -88,6 +90,7 @@ class Services:
     collab: CollabService
     stats: StatsService
     gaps: GapService
+    moderation: ModerationService
 
 
 def build_services(
@@ -147,6 +150,11 @@ def build_services(
     )
     collab.register_jobs(job_runner)
     digest.add_source("collab", collab)
+    moderation = ModerationService(
+        db, ModerationRepo(db), guild_settings=guild_settings, jobs=jobs, audit=audit_repo, clock=clock
+    )
+    moderation.register_jobs(job_runner)
+    guild_settings.on_change(moderation.settings_changed)
     return Services(
         guild_settings=guild_settings,
         search=search,
@@ -172,6 +180,7 @@ def build_services(
                 collab,
                 search,
                 gaps,
+                moderation,
             ),
         ),
         setup=setup,
@@ -187,6 +196,7 @@ def build_services(
         collab=collab,
         stats=StatsService(db, StatsRepo(), clock, flush_searches=search.flush_log),
         gaps=gaps,
+        moderation=moderation,
     )
 
 

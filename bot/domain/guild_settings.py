@@ -94,6 +94,8 @@ class GuildSettings:
         choice_labels="setting.digest_sections.choice.{}",
     )
     """Which sections the digest shows (each only when it has something)."""
+    overview_red_days: int = setting(Kind.INTEGER, "overview_red_days", default=3, minimum=1, maximum=60)
+    """Days the oldest item of a moderators' queue may wait before /mod overview marks the queue red."""
     left_at: str | None = None
     """When the bot was removed from the server (the purge's retention clock); None while it is there."""
 

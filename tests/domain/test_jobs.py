@@ -14,6 +14,7 @@ from bot.db.repos.jobs import JobsRepo
 from bot.domain.digest.models import SWEEP_JOB
 from bot.domain.job_runner import TOO_MANY_CLAIMS, JobRunner, recurring_key
 from bot.domain.jobs import DEAD_ALERT, Job, JobCount, RetryLater, backoff_delay, next_occurrence
+from bot.domain.moderation.models import SWEEP_JOB as MODERATION_SWEEP_JOB
 from bot.domain.retention import CLEANUP_JOB
 from bot.services import Services
 
@@ -51,6 +52,7 @@ def runner(services: Services) -> JobRunner:
     """The services' runner without the production's recurring clean-up, so counts here are the tests' own."""
     services.job_runner.unregister(CLEANUP_JOB)
     services.job_runner.unregister(SWEEP_JOB)
+    services.job_runner.unregister(MODERATION_SWEEP_JOB)
     return services.job_runner
 
 

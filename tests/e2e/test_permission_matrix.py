@@ -251,6 +251,42 @@ async def _guild(s: Scene) -> str:
     return str(s.guild_id)
 
 
+async def _report(s: Scene) -> str:
+    report = await s.bot.services.moderation.report(
+        s.guild_id,
+        channel_id=s.fake.world.general.id,
+        message_id=900_005,
+        jump_url=f"https://discord.com/channels/{s.guild_id}/{s.fake.world.general.id}/900005",
+        reporter_id=SUGGESTER_PENDING,
+        reason="reclame",
+    )
+    return str(report.id)
+
+
+async def _mod_pick(s: Scene) -> str:
+    return f"suggestions:{await s.ref('pending')}"
+
+
+async def _mod_overview(s: Scene) -> StoredMessage:
+    await s.ref("pending")
+    await s.ref("report")
+    shown = await s.fake.slash("mod overview", user=s.fake.moderator)
+    assert shown.message is not None, shown
+    shown.message.visible_to = None  # as if the moderator's ephemeral overview had been shared with the member
+    return shown.message
+
+
+def _mod_item(value: str) -> Callable[[Scene], Awaitable[StoredMessage]]:
+    async def arrange(s: Scene) -> StoredMessage:
+        overview = await s.ref("mod_overview")
+        opened = await s.fake.click(overview, "mod:open", user=s.fake.moderator, values=[await s.fill(value)])
+        assert opened.message is not None, opened
+        opened.message.visible_to = None  # the moderator's opened (and claimed) item, shared
+        return opened.message
+
+    return arrange
+
+
 async def _collab_card(s: Scene) -> StoredMessage:
     await s.ref("collab_request")
     shown = await s.fake.slash("collab show", user=s.fake.world.owner, options={"proposal": await s.ref("proposal")})
@@ -277,6 +313,11 @@ ARRANGERS: dict[str, Callable[[Scene], Awaitable[Any]]] = {
     "proposal": _proposal,  # the server owner's open collaboration proposal
     "gap": _gap,  # six open knowledge gaps; the id of one on the first page of /gaps
     "gaps_list": _gaps_list,  # a moderator's /gaps (page buttons, pick menu), shared
+    "report": _report,  # a member's open report of a message
+    "mod_pick": _mod_pick,  # the pick menu's value of the pending suggestion
+    "mod_overview": _mod_overview,  # a moderator's /mod overview (its pick menu lists "pending" and "report"), shared
+    "mod_item": _mod_item("suggestions:{pending}"),  # the moderator's opened "pending" (with Release), shared
+    "mod_report_item": _mod_item("reports:{report}"),  # the moderator's opened report (Resolved / Dismiss), shared
     "guild": _guild,  # the server's id (custom_ids that carry it, for buttons that also work in DMs)
     "collab_request": _collab_request,  # a member's request to join the owner's proposal
     "collab_card": _collab_card,  # the owner's /collab show with Accept / Decline for that request, shared
@@ -436,6 +477,12 @@ CASES: tuple[Case, ...] = (
     # the statistics
     Case("alice", Slash("stats"), NOT_MODERATOR),
     Case("bob", Slash("stats", period=365), NOT_MODERATOR),
+    # the moderation overview and reports
+    Case("alice", Slash("mod overview"), NOT_MODERATOR),
+    Case("bob", Click("mod_overview", "mod:open", values=[Ref("mod_pick")]), NOT_MODERATOR),
+    Case("alice", Click("mod_item", "mod:release:suggestions:{pending}"), NOT_MODERATOR),
+    Case("bob", Click("mod_report_item", "mod:report:resolve:{report}"), NOT_MODERATOR),
+    Case("alice", Click("mod_report_item", "mod:report:dismiss:{report}"), NOT_MODERATOR),
     # set-up (Manage Server)
     Case("alice", Slash("setup start"), NOT_MANAGER),
     Case("bob", Slash("setup show"), NOT_MANAGER),
@@ -508,6 +555,7 @@ MEMBER_COMMANDS = frozenset(
         "collab join",
         "collab edit",  # one's own proposal; another's is a row of the table
         "collab close",
+        "Report to moderators",  # once per member and message (tests/e2e/test_moderation.py)
     }
 )
 """Commands every member may use; every other registered command must be a row of the table."""
@@ -533,7 +581,7 @@ MEMBER_ITEMS = frozenset(
 )
 """Persistent components every member may use; every other DynamicItem of the cogs must be used in a row."""
 MEMBER_MODALS = frozenset(
-    {"AskForumModal", "AskPersonModal", "SuggestModal", "LicenceAttributionModal", "CollabProposeModal"}
+    {"AskForumModal", "AskPersonModal", "SuggestModal", "LicenceAttributionModal", "CollabProposeModal", "ReportModal"}
 )
 """Modals every member may submit; every other modal of the cogs must be forged in a row."""
 

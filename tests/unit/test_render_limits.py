@@ -24,6 +24,7 @@ import bot.render.collab
 import bot.render.digest
 import bot.render.general
 import bot.render.licences
+import bot.render.moderation
 import bot.render.qa
 import bot.render.resources
 import bot.render.scan
@@ -35,6 +36,7 @@ from bot.domain.digest.models import FIGURES, SECTIONS, DigestContent, DigestIte
 from bot.domain.gaps import Gap, Ledger
 from bot.domain.guild_settings import THEMES, GuildSettings
 from bot.domain.licences import Attribution, LicenceCatalogue, RightsCatalogue, compare
+from bot.domain.moderation.models import QUEUES, Claim, Opened, Overview, QueueItem, QueueSummary, WeeklyContent
 from bot.domain.qa_models import FaqEntry, Gaps, HelpPost, Page
 from bot.domain.resources import (
     AUDIENCES,
@@ -74,6 +76,7 @@ from bot.render.licences import (
     licence_embed,
     rights_embed,
 )
+from bot.render.moderation import item_embed, item_line, jump_url, overview_embed, queue_field, weekly_embed
 from bot.render.qa import (
     answer_embed,
     closed_by,
@@ -993,6 +996,101 @@ def test_ask_text(proposal: Proposal, partner: Partner, server: str, locale: str
     text = ask_text(proposal, partner, server, I18N, locale)
     assert 0 < len(text) <= 2000
     check_text(text, Allowed(mentions={f"<@{partner.member_id}>"}))
+
+
+# --- moderation (bot/render/moderation.py) ------------------------------------------------------------------------
+
+EMBED_BUILDERS |= {"overview_embed", "item_embed", "weekly_embed"}
+FRAGMENTS |= {"item_line", "queue_field"}
+EXEMPT |= {"jump_url": "a discord.com link built from our own ids, checked through the builders"}
+MODULES += (bot.render.moderation,)
+
+mod_claims = st.builds(Claim, moderator_id=ids, claimed_at=digest_moments)
+queue_items = st.builds(
+    QueueItem,
+    queue=st.sampled_from(QUEUES),
+    key=ids.map(str),
+    title=member_text,
+    since=digest_moments,
+    channel_id=st.one_of(st.none(), ids),
+    message_id=st.one_of(st.none(), ids),
+    jump_url=st.one_of(st.none(), urls),
+    address=st.one_of(st.none(), urls),
+    detail=st.one_of(st.none(), member_text),
+    claim=st.one_of(st.none(), mod_claims),
+)
+queue_summaries = st.builds(
+    QueueSummary,
+    queue=st.sampled_from(QUEUES),
+    count=counts,
+    oldest_at=st.one_of(st.none(), digest_moments),
+    red=st.booleans(),
+    items=st.lists(queue_items, max_size=4).map(tuple),
+)
+overviews = st.builds(
+    Overview,
+    guild_id=ids,
+    generated_at=digest_moments,
+    red_days=st.integers(min_value=1, max_value=60),
+    queues=st.lists(queue_summaries, max_size=7).map(tuple),
+)
+
+
+def _mod_allowed(guild_id: int, items: Iterable[QueueItem], claims: Iterable[Claim] = ()) -> Allowed:
+    """Our jump links and the resources' addresses; claimers are shown as mentions on purpose (embeds never ping)."""
+    allowed = Allowed()
+    for item in items:
+        allowed.url(jump_url(guild_id, item))
+        allowed.url(item.address)
+        if item.claim is not None:
+            allowed.mentions.add(f"<@{item.claim.moderator_id}>")
+    allowed.mentions |= {f"<@{claim.moderator_id}>" for claim in claims}
+    return allowed
+
+
+@FAST
+@given(overviews, ids, locales)
+def test_overview_embed(overview: Overview, guild_id: int, locale: str) -> None:
+    """Many queues full of hostile, huge items; each field and line on its own too."""
+    items = [item for queue in overview.queues for item in queue.items]
+    allowed = _mod_allowed(guild_id, items)
+    check_embed(overview_embed(overview, guild_id, I18N, locale), allowed)
+    for queue in overview.queues:
+        name, value = queue_field(queue, guild_id, I18N, locale)
+        assert len(value) <= 1024
+        check_text(name, allowed)
+        check_text(value, allowed)
+    for item in items:
+        check_text(item_line(item, guild_id, I18N, locale), allowed)
+
+
+@FAST
+@given(st.builds(Opened, item=queue_items, claim=mod_claims, claimed_now=st.booleans()), ids, ids, locales)
+def test_item_embed(opened: Opened, guild_id: int, viewer_id: int, locale: str) -> None:
+    """An opened item with hostile title, reason and address, claimed by the viewer or someone else."""
+    allowed = _mod_allowed(guild_id, [opened.item], [opened.claim])
+    check_embed(item_embed(opened, guild_id, viewer_id, I18N, locale), allowed)
+
+
+@FAST
+@given(
+    st.builds(
+        WeeklyContent,
+        guild_id=ids,
+        period=short_text,
+        since=digest_moments,
+        until=digest_moments,
+        overview=overviews,
+        sections=st.just({}),
+    ),
+    locales,
+)
+def test_weekly_embed(content: WeeklyContent, locale: str) -> None:
+    """The weekly post of a hostile overview stays within every limit."""
+    items = [item for queue in content.overview.queues for item in queue.items]
+    check_embed(weekly_embed(content, I18N, locale), _mod_allowed(content.guild_id, items))
+
+
 # --- the moderators' statistics (bot/render/stats.py) -------------------------------------------------------------
 
 EMBED_BUILDERS |= {"stats_embed"}

@@ -128,6 +128,7 @@ def test_the_schema_matches_the_settings_and_leaves_internal_state_out() -> None
         "digest_hour",
         "digest_language",
         "digest_sections",
+        "overview_red_days",
     ]
     assert schema.internal == ("left_at",)
     assert "left_at" not in export_document(GuildSettings(guild_id=1, left_at="2026-01-01"), DIRECTORY)
@@ -285,7 +286,7 @@ def test_every_setting_round_trips_through_export_and_import(fmt: str) -> None:
     changes = resolve_import(doc, DIRECTORY, Extended.schema())
     schema = Extended.schema()
     assert changes == {spec.key: getattr(CONFIGURED, spec.key) for spec in schema}
-    assert len(changes) == len(schema) == 18
+    assert len(changes) == len(schema) == 19
 
 
 def test_import_of_an_extra_setting_is_validated() -> None:

@@ -98,6 +98,7 @@ def test_export_import_round_trip(fmt: str) -> None:
         "digest_hour": 9,
         "digest_language": "nl",
         "digest_sections": ("resources", "open"),
+        "overview_red_days": 3,
     }
 
 

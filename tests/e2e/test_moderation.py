@@ -1,0 +1,218 @@
+"""/mod overview, claims, "Report to moderators" and the moderators' weekly post, through the fake Discord.
+
+Time is the frozen clock (Monday 23 November 2026, 09:00 UTC); the default digest slot is Monday 09:00
+Europe/Amsterdam, so the next weekly post is due on Monday 30 November 2026 at 08:00 UTC.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import SteunpuntBot
+from bot.clock import FixedClock
+from bot.domain.resources import make_draft
+from bot.linkcheck import LinkChecker, LinkResult
+from tests.e2e.conftest import Launcher
+from tests.fakediscord import FakeDiscord, FakeMember, StoredMessage
+
+Env = tuple[FakeDiscord, SteunpuntBot]
+NEXT_SLOT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+SUGGESTER = 900_001
+
+
+class OfflineLinkChecker(LinkChecker):
+    """The weekly link check without a network: every link is "could not tell", so nothing changes."""
+
+    async def check_many(self, urls: Iterable[str]) -> list[LinkResult]:
+        """Answer at once, inconclusively."""
+        return [LinkResult(url, None, "offline in tests") for url in urls]
+
+
+async def configure(fake: FakeDiscord, bot: SteunpuntBot) -> None:
+    """Moderators (role and channel) configured; link checks offline (weeks may pass)."""
+    links = bot.get_cog("LinkCheckCog")
+    assert links is not None
+    links.checker = OfflineLinkChecker()  # type: ignore[attr-defined]
+    await bot.services.guild_settings.update(
+        fake.guild.id, moderator_role_id=fake.world.moderator_role.id, moderator_channel_id=fake.world.moderators.id
+    )
+
+
+async def suggestion(bot: SteunpuntBot, fake: FakeDiscord, title: str = "Handboek IIIF voor kleine musea") -> int:
+    """A resource a member suggested (waiting for a decision)."""
+    draft = make_draft(
+        title=title, url="https://example.org/iiif", summary="Een gids.", theme="skills", type="guide", language="nl"
+    )
+    return (await bot.services.library.suggest(fake.guild.id, SUGGESTER, draft)).id
+
+
+async def mira(fake: FakeDiscord) -> FakeMember:
+    """A second moderator, whose Discord is in English."""
+    return await fake.add_member("mira", locale="en-GB", roles=[fake.world.moderator_role])
+
+
+def weekly_posts(fake: FakeDiscord) -> list[StoredMessage]:
+    """The weekly overviews in the moderators' channel (the queue cards there are not)."""
+    return [m for m in fake.messages(fake.world.moderators) if "mod:open" in m.custom_ids]
+
+
+@pytest.mark.parametrize(
+    ("who", "expect"),
+    [
+        ("maud", ["Moderatie-overzicht", "Voorgestelde bronnen: 1", "Gemelde berichten: 1", "Kapotte links: 0"]),
+        ("mira", ["Moderation overview", "Resource suggestions: 1", "Reported messages: 1", "Broken links: 0"]),
+    ],
+    ids=["nl", "en"],
+)
+async def test_overview_shows_every_queue_with_its_count(steunpunt: Env, who: str, expect: list[str]) -> None:
+    """A moderator sees every queue with its count, ephemerally, in their language; nothing pings."""
+    fake, bot = steunpunt
+    await configure(fake, bot)
+    await suggestion(bot, fake)
+    await bot.services.moderation.report(
+        fake.guild.id,
+        channel_id=1,
+        message_id=2,
+        jump_url="https://discord.com/channels/1/1/2",
+        reporter_id=3,
+        reason=None,
+    )
+    member = fake.moderator if who == "maud" else await mira(fake)
+    shown = await fake.slash("mod overview", user=member)
+    assert shown.ephemeral and shown.message.pings == []
+    for text in expect:
+        assert text in shown.message.embed_text
+    assert "mod:open" in shown.message.custom_ids
+
+
+async def test_a_member_who_is_not_a_moderator_is_refused(steunpunt: Env) -> None:
+    """Discord hides /mod from members; if a server opens it, the bot still refuses, in the member's language."""
+    fake, bot = steunpunt
+    await configure(fake, bot)
+    fake.permission_overrides.update({"mod"})
+    refused = await fake.slash("mod overview", user=fake.alice)
+    assert refused.ephemeral and refused.content == bot.i18n.t("errors.not_moderator", "nl")
+    refused = await fake.slash("mod overview", user=fake.bob)
+    assert refused.content == bot.i18n.t("errors.not_moderator", "en")
+
+
+async def test_the_first_opener_claims_and_the_second_sees_who(steunpunt: Env) -> None:
+    """Maud opens the suggestion first and claims it; Mira opening it sees "claimed by @maud" (without a ping)."""
+    fake, bot = steunpunt
+    await configure(fake, bot)
+    resource_id = await suggestion(bot, fake)
+    value = f"suggestions:{resource_id}"
+    first = await fake.slash("mod overview", user=fake.moderator)
+    opened = await fake.click(first.message, "mod:open", user=fake.moderator, values=[value])
+    assert opened.ephemeral and "Je hebt dit item opgepakt" in opened.content
+    assert "opgepakt door jou" in opened.message.embed_text
+    assert f"mod:release:suggestions:{resource_id}" in opened.message.custom_ids
+
+    second = await mira(fake)
+    theirs = await fake.slash("mod overview", user=second)
+    assert f"claimed by <@{fake.moderator.id}>" in theirs.message.embed_text
+    seen = await fake.click(theirs.message, "mod:open", user=second, values=[value])
+    assert "Another moderator claimed this item first" in seen.content
+    assert f"claimed by <@{fake.moderator.id}> <t:" in seen.message.embed_text and seen.message.pings == []
+
+    released = await fake.click(seen.message, f"mod:release:suggestions:{resource_id}", user=second)
+    assert "Released" in released.content and released.message.pings == []
+    again = await fake.click(theirs.message, "mod:open", user=second, values=[value])
+    assert "You claimed this item" in again.content
+
+
+async def test_the_pick_menu_still_answers_after_a_restart(fake_discord: FakeDiscord, launch: Launcher) -> None:
+    """The overview's menu is persistent: after a restart, picking an item still opens (and claims) it; once the
+    item is dealt with, picking it says so."""
+    fake = fake_discord
+    async with launch() as bot:
+        await bot.sync_commands(guild_id=None)
+        await configure(fake, bot)
+        resource_id = await suggestion(bot, fake)
+        shown = await fake.slash("mod overview", user=fake.moderator)
+    async with launch() as bot:
+        opened = await fake.click(shown.message, "mod:open", user=fake.moderator, values=[f"suggestions:{resource_id}"])
+        assert opened.ephemeral and "Je hebt dit item opgepakt" in opened.content
+        assert "Handboek IIIF" in opened.message.embed_text
+        await bot.services.library.approve(fake.guild.id, resource_id, fake.moderator.id)
+        gone = await fake.click(shown.message, "mod:open", user=fake.moderator, values=[f"suggestions:{resource_id}"])
+        assert gone.ephemeral and gone.content == bot.i18n.t("moderation.item_gone", "nl")
+
+
+async def test_a_member_reports_a_message_through_the_context_menu(steunpunt: Env) -> None:
+    """The form asks an optional reason; the member is thanked privately; a second report is refused;
+    the moderators see it and resolve it. The message's text is stored nowhere."""
+    fake, bot = steunpunt
+    await configure(fake, bot)
+    message = await fake.post_message(fake.world.general, fake.bob, "Koop nu goedkope horloges via mijn site")
+    opened = await fake.context_menu("Report to moderators", message, user=fake.alice)
+    assert opened.modal is not None
+    thanked = await fake.submit_modal(opened.modal, {"reason": "reclame"}, user=fake.alice)
+    assert thanked.ephemeral and "Dank je: de moderatoren kijken ernaar" in thanked.content
+    again = await fake.context_menu("Report to moderators", message, user=fake.alice)
+    assert again.ephemeral and again.content == bot.i18n.t("moderation.report.already", "nl")
+
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        rows = conn.execute("SELECT * FROM moderation_reports").fetchall()
+    assert len(rows) == 1 and not any("horloges" in str(value) for value in rows[0])
+
+    shown = await fake.slash("mod overview", user=fake.moderator)
+    assert "Gemelde berichten: 1" in shown.message.embed_text and "reclame" not in shown.message.embed_text
+    report_id = rows[0][0]
+    opened_item = await fake.click(shown.message, "mod:open", user=fake.moderator, values=[f"reports:{report_id}"])
+    assert "reclame" in opened_item.message.embed_text
+    assert f"/{fake.world.general.id}/{message.id}" in opened_item.message.embed_text
+    resolved = await fake.click(opened_item.message, f"mod:report:resolve:{report_id}", user=fake.moderator)
+    assert resolved.content == bot.i18n.t("moderation.report.resolved", "nl", id=report_id)
+    assert "Gemelde berichten: 0" in (await fake.slash("mod overview", user=fake.moderator)).message.embed_text
+
+
+async def test_the_weekly_post_appears_once_at_the_local_hour(
+    fake_discord: FakeDiscord, launch: Launcher, clock: FixedClock
+) -> None:
+    """At the server's digest weekday and hour the overview is posted in the moderators' channel, once, however
+    often the jobs run and across a restart."""
+    fake = fake_discord
+    async with launch() as bot:
+        await configure(fake, bot)
+        await suggestion(bot, fake)
+        await bot.run_jobs()
+        assert weekly_posts(fake) == []
+        clock.advance(NEXT_SLOT - clock.now() - timedelta(minutes=1))
+        await bot.run_jobs()
+        assert weekly_posts(fake) == []
+        clock.advance(timedelta(minutes=1))
+        await bot.run_jobs()
+        await bot.run_jobs()
+        posts = weekly_posts(fake)
+        assert len(posts) == 1
+        assert "Wekelijks overzicht voor moderatoren (2026-W49)" in posts[0].embed_text
+        assert "Voorgestelde bronnen: 1" in posts[0].embed_text and posts[0].pings == []
+    async with launch() as bot:
+        await bot.run_jobs()
+        clock.advance(timedelta(hours=1))
+        await bot.run_jobs()
+        assert len(weekly_posts(fake)) == 1
+        opened = await fake.click(
+            posts[0],
+            "mod:open",
+            user=fake.moderator,
+            values=[posts[0].components[0]["components"][0]["options"][0]["value"]],
+        )
+        assert "Je hebt dit item opgepakt" in opened.content
+
+
+async def test_no_weekly_post_when_every_queue_is_empty(steunpunt: Env, clock: FixedClock) -> None:
+    """A week with nothing waiting posts nothing (and is recorded, so it is not tried again)."""
+    fake, bot = steunpunt
+    await configure(fake, bot)
+    clock.advance(NEXT_SLOT - clock.now())
+    await bot.run_jobs()
+    await bot.run_jobs()
+    assert weekly_posts(fake) == []
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        assert conn.execute("SELECT period, status FROM moderation_runs").fetchall() == [("2026-W49", "empty")]
