@@ -252,7 +252,8 @@ def cmd_db_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _sync(settings: Settings, guild_id: int | None) -> None:
-    async with running_app(settings, auto_sync=False) as bot:
+    # a one-off command: the running bot may hold METRICS_PORT, and sync has nothing to report there
+    async with running_app(settings, auto_sync=False, serve_metrics_port=False) as bot:
         await reach_discord(settings.discord_api_base_url)
         await bot.login(settings.discord_token)
         await bot.sync_commands(guild_id)

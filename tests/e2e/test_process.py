@@ -165,3 +165,26 @@ async def test_run_retries_an_unreachable_discord_and_stops_on_sigterm(tmp_path:
             await process.wait()
     assert code == 0, "".join(seen) + rest
     assert "Traceback" not in rest
+
+
+async def test_sync_while_the_bot_holds_the_metrics_port_says_nothing_about_metrics(
+    fake_discord: FakeDiscord, tmp_path: Path, unused_tcp_port: int
+) -> None:
+    """`sync` is a one-off command: with METRICS_PORT set and the port held (as by the running bot), it syncs and
+    neither serves metrics nor logs that it could not."""
+    fake = fake_discord
+    held = await asyncio.start_server(lambda _r, w: w.close(), "127.0.0.1", unused_tcp_port)
+    try:
+        env = _env(
+            tmp_path / "db.sqlite3",
+            fake.api_base,
+            fake.gateway_url,
+            LOG_LEVEL="WARNING",
+            METRICS_PORT=str(unused_tcp_port),
+        )
+        code, _out, err = await _steunpunt("sync", "--guild", str(fake.guild.id), env=env, cwd=tmp_path)
+    finally:
+        held.close()
+        await held.wait_closed()
+    assert code == 0, err
+    assert "Metrics" not in err and "Traceback" not in err
