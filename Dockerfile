@@ -24,8 +24,8 @@ USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
 
-# Settings and database usable (readable, writable, the right schema); exits non-zero otherwise.
-HEALTHCHECK --interval=60s --timeout=15s --start-period=30s --retries=3 CMD ["steunpunt", "check"]
+# Running and connected to Discord: the heartbeat the bot records every minute is fresh (steunpunt health).
+HEALTHCHECK --interval=60s --timeout=15s --start-period=120s --retries=3 CMD ["steunpunt", "health"]
 
 # SIGTERM (docker stop) ends the bot cleanly.
 CMD ["steunpunt", "run"]

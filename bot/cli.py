@@ -28,6 +28,7 @@ from bot.app import build_intents, required_permissions
 from bot.cli_check import add_check_command
 from bot.cli_content import add_content_commands
 from bot.cli_digest import add_digest_commands
+from bot.cli_health import add_health_command
 from bot.cli_stats import add_stats_commands
 from bot.config import DEFAULT_ENV_FILE, Settings
 from bot.db.database import Database
@@ -354,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_content_commands(sub)
     add_digest_commands(sub)
     add_stats_commands(sub)
+    add_health_command(sub)
     from bot.cli_doctor import add_doctor_command  # here: cli_doctor imports this module's Discord helpers
 
     add_doctor_command(sub)

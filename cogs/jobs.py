@@ -12,6 +12,7 @@ from discord.ext import commands, tasks
 
 from bot.domain.job_runner import DEAD_ALERT_ATTEMPTS, JobRunner
 from bot.domain.jobs import DEAD_ALERT, Job
+from bot.domain.system import HEARTBEAT_EVERY
 
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
@@ -34,6 +35,7 @@ class JobsCog(commands.Cog):
         self.runner = runner
         self.batch = batch
         self._busy = False
+        self._last_beat: float | None = None
         self.run_jobs.change_interval(seconds=interval)
 
     async def cog_load(self) -> None:
@@ -66,11 +68,24 @@ class JobsCog(commands.Cog):
         """One look for due jobs; errors are logged, never raised into the loop."""
         self._busy = True
         try:
+            await self.beat()
             await self.runner.run_due(self.batch)
         except Exception:
             log.exception("Running due jobs failed")
         finally:
             self._busy = False
+
+    async def beat(self) -> None:
+        """Record the heartbeat ``steunpunt health`` reads, at most once a minute.
+
+        The jobs loop is the pulse: a stuck loop stops the heartbeat.
+        """
+        now = asyncio.get_running_loop().time()
+        if self._last_beat is not None and now - self._last_beat < HEARTBEAT_EVERY.total_seconds():
+            return
+        ws = self.bot.ws
+        await self.bot.services.system.heartbeat(connected=ws is not None and ws.open and not self.bot.is_closed())
+        self._last_beat = now
 
     @run_jobs.before_loop
     async def _ready(self) -> None:

@@ -1,4 +1,7 @@
-"""The bot's own bookkeeping: uptime, database figures and the hash of the last synced command tree."""
+"""The bot's own bookkeeping: uptime, database figures, the last synced command tree, and the heartbeat.
+
+``steunpunt health`` (the container's health check) reads the heartbeat.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.clock import Clock
+from bot.clock import Clock, from_iso, to_iso
 
 if TYPE_CHECKING:
     from bot.db.database import UnitOfWork
@@ -25,6 +28,24 @@ class About:
     schema_version: int
     database_bytes: int
     configured_servers: int
+
+
+HEARTBEAT_KEY = "heartbeat"
+HEARTBEAT_EVERY = timedelta(seconds=60)
+"""How often the running bot records that it is alive (from its jobs loop)."""
+HEALTHY_WITHIN = timedelta(seconds=180)
+"""``steunpunt health``'s default: a heartbeat older than this means the bot is not running or is stuck."""
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """What the last heartbeat says: whether the bot runs, is connected to Discord, and how old the news is."""
+
+    healthy: bool
+    reason: str
+    """One line for operators (English, like the rest of the command line)."""
+    age: timedelta | None = None
+    connected: bool | None = None
 
 
 def command_tree_hash(payload: list[dict[str, Any]]) -> str:
@@ -68,3 +89,27 @@ class SystemService:
         """Remember the hash of the tree just synced to this scope."""
         async with self._uow.transaction() as tx:
             await self._state.set(tx, self._sync_key(guild_id), tree_hash, self._clock.now())
+
+    async def heartbeat(self, *, connected: bool) -> None:
+        """Record that this process is alive, and whether it is connected to Discord's gateway."""
+        value = json.dumps({"at": to_iso(self._clock.now()), "connected": connected})
+        async with self._uow.transaction() as tx:
+            await self._state.set(tx, HEARTBEAT_KEY, value, self._clock.now())
+
+    async def health(self, within: timedelta = HEALTHY_WITHIN) -> Health:
+        """Healthy when a heartbeat from the last ``within`` says the bot is connected to Discord."""
+        raw = await self._state.get(HEARTBEAT_KEY)
+        if raw is None:
+            return Health(False, "no heartbeat yet: the bot has not run (or not connected) with this database")
+        try:
+            beat = json.loads(raw)
+            at, connected = from_iso(str(beat["at"])), bool(beat["connected"])
+        except (ValueError, KeyError, TypeError):
+            return Health(False, "the stored heartbeat is unreadable; it is rewritten within a minute by a running bot")
+        age = max(self._clock.now() - at, timedelta(0))
+        seconds = int(age.total_seconds())
+        if age > within:
+            return Health(False, f"no heartbeat for {seconds} s: the bot is not running or is stuck", age, connected)
+        if not connected:
+            return Health(False, f"running, but not connected to Discord (heartbeat {seconds} s ago)", age, connected)
+        return Health(True, f"running and connected to Discord (heartbeat {seconds} s ago)", age, connected)

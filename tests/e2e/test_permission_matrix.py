@@ -620,7 +620,9 @@ async def _database(path: Path) -> Snapshot:
         tables = [str(row[0]) for row in await cursor.fetchall() if row[0] != "knowledge_fts"]
         out: Snapshot = {}
         for table in tables:
-            cursor = await db.execute(f'SELECT * FROM "{table}"')  # names come from sqlite_master
+            # the running bot's heartbeat (once a minute, from the jobs loop) is no effect of anyone's action
+            where = " WHERE key <> 'heartbeat'" if table == "bot_state" else ""
+            cursor = await db.execute(f'SELECT * FROM "{table}"{where}')  # names come from sqlite_master
             out[table] = sorted((tuple(row) for row in await cursor.fetchall()), key=repr)
     return out
 

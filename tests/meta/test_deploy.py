@@ -36,7 +36,7 @@ def test_the_image_runs_the_package_as_a_non_root_user_with_the_database_on_a_vo
     assert user is not None and int(user.group(1)) != 0
     assert "RUN pip install /src && rm -rf /src" in text
     assert 'VOLUME ["/data"]' in text and "DATABASE_PATH=/data/" in text
-    assert re.search(r"^HEALTHCHECK .* CMD \[\"steunpunt\", \"check\"\]$", text, re.M)
+    assert re.search(r"^HEALTHCHECK .* CMD \[\"steunpunt\", \"health\"\]$", text, re.M)
     assert re.search(r'^CMD \["steunpunt", "run"\]$', text, re.M)
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".env", ".venv", "data"} <= set(ignored)  # no secrets, environment or database in the image
