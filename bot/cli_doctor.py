@@ -236,6 +236,9 @@ async def server_findings(client: discord.Client, settings: GuildSettings, i18n:
     except (TimeoutError, aiohttp.ClientError) as exc:
         reason = f"no answer within {SERVER_SECONDS:.0f} s" if isinstance(exc, TimeoutError) else str(exc)
         return [problem(f"server {guild_id}", f"could not fetch it from Discord ({reason})", "try again later")]
+    except discord.DiscordException as exc:  # e.g. RateLimited: a wait longer than discord.py will sit out
+        reason = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+        return [problem(f"server {guild_id}", f"could not fetch it from Discord ({reason[:200]})", "try again later")]
     server = f"server {guild.name} ({guild_id})"
     channels = [spec for spec in type(settings).schema().channels() if getattr(settings, spec.key) is not None]
     problems = audit_guild(guild, settings)

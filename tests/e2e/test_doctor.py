@@ -172,3 +172,18 @@ async def test_pending_migrations_and_a_wrong_database_path(fake_discord: FakeDi
     assert out == ""
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "There is no database at" in lines[0] and "steunpunt db migrate" in lines[0]
+
+
+async def test_a_rate_limit_longer_than_doctor_waits_is_a_finding_not_a_traceback(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    """Discord asks to wait longer than doctor will (discord.py raises RateLimited): one line for that server."""
+    fake = fake_discord
+    db = tmp_path / "db.sqlite3"
+    await _configure(db, fake)
+    fake.rate_limit("GET", rf"^/guilds/{fake.guild.id}$", retry_after=3600)
+    code, out, err = await _doctor(_env(db, fake.api_base, fake.gateway_url), tmp_path)
+    assert code == 1, out + err
+    [line] = _problems(out)
+    assert f"server {fake.guild.id}: could not fetch it from Discord (RateLimited" in line
+    assert "Traceback" not in err
