@@ -155,6 +155,7 @@ def build_services(
     )
     moderation.register_jobs(job_runner)
     guild_settings.on_change(moderation.settings_changed)
+    moderation.add_weekly_source("gaps", gaps)  # the heaviest open knowledge gaps in the moderators' weekly post
     return Services(
         guild_settings=guild_settings,
         search=search,

@@ -36,6 +36,8 @@ from bot.domain.search.ranking import GLOSSARY_WEIGHT, plan_query
 from bot.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from bot.db.database import Transaction, UnitOfWork
     from bot.db.repos.audit import AuditRepo
     from bot.db.repos.gaps import GapsRepo
@@ -63,6 +65,8 @@ RECHECK_BATCH: Final = 200
 REASON_MIN, REASON_MAX = 3, 300
 PER_PAGE: Final = 5
 RECENTLY_CLOSED: Final = 3
+WEEKLY_TOP: Final = 5
+"""How many open gaps the moderators' weekly post lists (the heaviest)."""
 
 Signature = tuple[frozenset[str], ...]
 """A question's concepts, each the set of index terms that stand for it."""
@@ -96,6 +100,21 @@ class Ledger:
 
     page: Page[Gap]
     closed: list[Gap]
+
+
+@dataclass(frozen=True, slots=True)
+class GapsWeek:
+    """The knowledge gaps in the moderators' weekly post: the heaviest open ones and the week's movement.
+
+    ``top`` are the heaviest open gaps now (at most :data:`WEEKLY_TOP`), ``open`` how many are open; ``opened``,
+    ``closed`` (answered) and ``dismissed`` count the gaps that did so in the week.
+    """
+
+    top: tuple[Gap, ...]
+    open: int
+    opened: int
+    closed: int
+    dismissed: int
 
 
 def signature(text: str, glossary: Glossary) -> Signature:
@@ -314,6 +333,15 @@ class GapService:
             dismissed = await self._repo.get(guild_id, gap_id, tx)
         assert dismissed is not None
         return dismissed
+
+    async def moderators_section(self, guild_id: int, since: datetime, until: datetime) -> GapsWeek | None:
+        """The moderators' weekly post's gaps section (a ``WeeklySource``, registered as ``gaps``).
+
+        The :data:`WEEKLY_TOP` heaviest open gaps (a list nobody is pushed to read rots) with how many gaps opened,
+        closed and were set aside from ``since`` to ``until``. None when no gap is open: nothing to act on.
+        """
+        week = await self._repo.week(guild_id, since, until, WEEKLY_TOP)
+        return week if week.open else None
 
     # --- privacy ----------------------------------------------------------------------------------------------
 

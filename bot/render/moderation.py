@@ -6,7 +6,8 @@ mentions with a relative Discord timestamp; mentions in embeds never ping.
 The weekly post is built from :data:`WEEKLY_SECTIONS`, each a function that turns the week's
 :class:`~bot.domain.moderation.models.WeeklyContent` into embed fields. Adding a section is one builder here
 (reading ``content.sections["<name>"]``) plus a :class:`~bot.domain.moderation.service.WeeklySource` registered
-under the same name with ``ModerationService.add_weekly_source``.
+under the same name with ``ModerationService.add_weekly_source``; ``gaps`` (the heaviest open knowledge gaps, from
+the :class:`~bot.domain.gaps.GapService`) is one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Final
 import discord
 
 from bot.clock import from_iso
+from bot.domain.gaps import GapsWeek
 from bot.domain.moderation.models import Opened, Overview, QueueItem, QueueSummary, WeeklyContent
 from bot.i18n import I18n
 from bot.render.common import Colours, add_field_within_limits, embed_builder, safe, safe_link, truncate
@@ -34,6 +36,9 @@ RED: Final = "🔴"
 CALM: Final = "🟢"
 NOTHING: Final = "⚪"
 TITLE_SHOWN: Final = 80
+QUESTION_SHOWN: Final = 100
+"""How much of a knowledge gap's question the weekly post shows."""
+FIELD_VALUE: Final = 1024
 
 
 def _when(moment: str) -> str:
@@ -149,7 +154,35 @@ def _queues_section(content: WeeklyContent, i18n: I18n, locale: str) -> list[tup
     return [queue_field(queue, content.guild_id, i18n, locale) for queue in content.overview.queues]
 
 
-WEEKLY_SECTIONS: list[WeeklySection] = [_queues_section]
+def _fitting(lines: list[str], limit: int = FIELD_VALUE) -> str:
+    """Whole lines, as many as fit ``limit`` characters (a line is never cut, so no escape or timestamp breaks)."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + (1 if kept else 0) > limit:
+            break
+        size += len(line) + (1 if kept else 0)
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def gaps_section(content: WeeklyContent, i18n: I18n, locale: str) -> list[tuple[str, str]]:
+    """The heaviest open knowledge gaps (escaped questions, askers, age) and the week's opened and closed gaps."""
+    week = content.sections.get("gaps")
+    if not isinstance(week, GapsWeek) or not week.open:
+        return []
+    t = i18n.t
+    name = t("moderation.gaps.title", locale, open=week.open)
+    lines = [t("moderation.gaps.week", locale, opened=week.opened, closed=week.closed, dismissed=week.dismissed)]
+    for gap in week.top:
+        question = safe(truncate(" ".join(gap.question.split()), QUESTION_SHOWN)) or "…"
+        since = _when(gap.created_at)
+        lines.append(t("moderation.gaps.item", locale, id=gap.id, question=question, askers=gap.askers, since=since))
+    lines.append(t("moderation.gaps.more", locale))
+    return [(name, _fitting(lines))]
+
+
+WEEKLY_SECTIONS: list[WeeklySection] = [_queues_section, gaps_section]
 """The weekly post's sections, in order. Append a builder to add one (see the module docstring)."""
 
 

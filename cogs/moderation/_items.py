@@ -1,5 +1,6 @@
-"""Persistent components of the moderation overview: open an item (claims it), release it, decide a report.
+"""Persistent components of the moderation overview: open an item (claims it), release it, decide on it.
 
+A report is resolved or dismissed; a solved post is promoted (the help forum's own button) or not for the FAQ.
 They are DynamicItems: everything they need is in their custom_id (or, for the pick menu, in the message's own
 options), so they answer after a restart, also on the weekly post in the moderators' channel.
 """
@@ -12,17 +13,20 @@ from typing import TYPE_CHECKING, Any, Final
 import discord
 
 from bot.clock import from_iso
-from bot.domain.moderation.models import QUEUES, Opened, Overview
+from bot.domain.moderation.models import DECISIONS, QUEUES, Opened, Overview
 from bot.errors import NotFound
 from bot.permissions import ensure_moderator
 from bot.render.common import format_duration, truncate
 from bot.render.moderation import QUEUE_ICONS, item_embed
 from bot.ui.guard import client_of, guarded
+from cogs.qa._items import PromoteButton
 
 if TYPE_CHECKING:
     from bot.i18n import I18n
 
 QUEUE_PATTERN: Final = "|".join(QUEUES)
+DECIDED_QUEUES: Final = "|".join(DECISIONS)
+OUTCOMES: Final = "|".join(outcome for outcomes in DECISIONS.values() for outcome in outcomes)
 VALUE = re.compile(rf"^(?P<queue>{QUEUE_PATTERN}):(?P<key>\d{{1,20}})$")
 """A pick menu option's value: ``<queue>:<key>``."""
 
@@ -141,6 +145,44 @@ class ReportDecisionButton(
         await guarded(interaction, run)
 
 
+class DecideButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"mod:decide:(?P<queue>{DECIDED_QUEUES}):(?P<outcome>{OUTCOMES}):(?P<key>\d{{1,20}})",
+):
+    """Under an opened item: a moderator decides it needs nothing ("Not for the FAQ"); it leaves its queue for good."""
+
+    def __init__(self, queue: str, outcome: str, key: str, label: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, style=discord.ButtonStyle.secondary, custom_id=f"mod:decide:{queue}:{outcome}:{key}"
+            )
+        )
+        self.queue, self.outcome, self.key = queue, outcome, key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> DecideButton:
+        """Rebuild from the custom_id."""
+        return cls(match["queue"], match["outcome"], match["key"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Record the decision (moderators only; audited); an item no longer waiting gets a localised error."""
+
+        async def run() -> None:
+            bot = client_of(interaction)
+            await ensure_moderator(bot, interaction)
+            assert interaction.guild_id is not None
+            locale = await bot.locale_for(interaction)
+            await bot.services.moderation.decide(
+                interaction.guild_id, self.queue, self.key, self.outcome, interaction.user.id
+            )
+            text = bot.i18n.t(f"moderation.decided.{self.outcome}", locale)
+            await interaction.response.send_message(text, ephemeral=True)
+
+        await guarded(interaction, run)
+
+
 def pick_options(overview: Overview, i18n: I18n, locale: str) -> list[discord.SelectOption]:
     """One option per listed item (each queue's oldest few; at most 25, as Discord allows)."""
     now = from_iso(overview.generated_at)
@@ -177,14 +219,23 @@ def overview_view(overview: Overview, i18n: I18n, locale: str) -> discord.ui.Vie
 
 
 def item_view(opened: Opened, i18n: I18n, locale: str) -> discord.ui.View:
-    """Release, and for a report: resolve / dismiss."""
+    """Release; for a report: resolve / dismiss; for an FAQ proposal: promote / not for the FAQ."""
     item = opened.item
     view = discord.ui.View(timeout=None)
     if item.queue == "reports":
         for action in ("resolve", "dismiss"):
             view.add_item(ReportDecisionButton(action, int(item.key), i18n.t(f"moderation.button.{action}", locale)))
+    if item.queue == "faq_proposals":
+        view.add_item(PromoteButton(int(item.key), i18n.t("qa.solve.promote", locale)))
+    for outcome in DECISIONS.get(item.queue, ()):
+        view.add_item(DecideButton(item.queue, outcome, item.key, i18n.t(f"moderation.button.{outcome}", locale)))
     view.add_item(ReleaseButton(item.queue, item.key, i18n.t("moderation.button.release", locale)))
     return view
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (OpenPick, ReleaseButton, ReportDecisionButton)
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    OpenPick,
+    ReleaseButton,
+    ReportDecisionButton,
+    DecideButton,
+)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.clock import FixedClock, to_iso
 from bot.db.database import Database
+from bot.domain.gaps import GapsWeek
 from bot.domain.moderation.models import POST_JOB, QUEUES, WEEKLY_JOB, weekly_key
 from bot.domain.qa_models import HelpPost
 from bot.domain.resources import make_draft
@@ -18,6 +19,7 @@ from bot.errors import Conflict, Invalid, NotFound
 from bot.services import Services
 
 GUILD = 10
+OTHER_GUILD = 11
 MAUD, MIRA, ALICE, BOB = 1, 2, 3, 4
 CHANNEL = 70
 MOD_CHANNEL = 80
@@ -267,7 +269,101 @@ async def test_export_and_forget(services: Services, db: Database) -> None:
         "moderation_reports": [],
         "moderation_decisions": [],
         "moderation_claims": [],
+        "moderation_queue_decisions": [],
     }
+
+
+# --- deciding an FAQ proposal -------------------------------------------------------------------------------------
+
+
+async def _faq_queue(services: Services) -> tuple[int, str | None, list[str]]:
+    queue = (await services.moderation.overview(GUILD)).queue("faq_proposals")
+    return queue.count, queue.oldest_at, [item.key for item in queue.items]
+
+
+async def test_not_for_the_faq_takes_a_solved_post_out_of_its_queue_for_good(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """The decision (who, when) drops the post from the count and the oldest, with its claim, audited in the same
+    transaction; weeks later it is still out; a post solved later still enters the queue."""
+    start = clock.now()
+    await _solved(services, 300)
+    clock.advance(timedelta(days=1))
+    await _solved(services, 310)
+    await services.moderation.open_item(GUILD, "faq_proposals", "300", MAUD)
+    assert await _faq_queue(services) == (2, to_iso(start), ["300", "310"])
+
+    clock.advance(timedelta(hours=2))
+    item = await services.moderation.decide(GUILD, "faq_proposals", "300", "not_faq", MIRA)
+    assert item.key == "300" and item.title == "Vraag 300"
+    assert await _faq_queue(services) == (1, to_iso(start + timedelta(days=1)), ["310"])
+    row = await db.fetch_one("SELECT queue, item_key, decided_by, decided_at, outcome FROM moderation_decisions")
+    assert row is not None
+    assert dict(row) == {
+        "queue": "faq_proposals",
+        "item_key": "300",
+        "decided_by": MIRA,
+        "decided_at": to_iso(clock.now()),
+        "outcome": "not_faq",
+    }
+    assert await db.fetch_value("SELECT count(*) FROM moderation_claims") == 0  # maud's claim went with it
+    audit = await db.fetch_one(
+        "SELECT actor_id, target_type, target_id FROM audit_log WHERE action = ?", ("moderation.not_faq",)
+    )
+    assert audit is not None
+    assert (audit["actor_id"], audit["target_type"], audit["target_id"]) == (MIRA, "help_post", "300")
+
+    with pytest.raises(NotFound):  # decided already (a second moderator, a stale button)
+        await services.moderation.decide(GUILD, "faq_proposals", "300", "not_faq", MAUD)
+    with pytest.raises(NotFound):
+        await services.moderation.open_item(GUILD, "faq_proposals", "300", MAUD)
+    assert await db.fetch_value("SELECT count(*) FROM audit_log WHERE action = 'moderation.not_faq'") == 1
+
+    clock.advance(timedelta(days=30))
+    await _solved(services, 320)
+    assert await _faq_queue(services) == (2, to_iso(start + timedelta(days=1)), ["310", "320"])
+    opened = await services.moderation.open_item(GUILD, "faq_proposals", "320", MAUD)
+    assert opened.claimed_now
+
+
+async def test_a_decision_needs_an_item_waiting_and_an_outcome_of_its_queue(services: Services) -> None:
+    """Unknown posts, open (unsolved) posts, promoted posts, other queues and unknown outcomes: NotFound."""
+    await _solved(services, 300)
+    await _post(services, 301)
+    await _solved(services, 310)
+    await services.qa.promote(GUILD, 310, MAUD, title="Negatieven bewaren", body="Koel en donker.")
+    report = str(await _report(services, 900))
+    for queue, key, outcome in (
+        ("faq_proposals", "999", "not_faq"),
+        ("faq_proposals", "301", "not_faq"),
+        ("faq_proposals", "310", "not_faq"),
+        ("faq_proposals", "x", "not_faq"),
+        ("faq_proposals", "300", "dismiss"),
+        ("reports", report, "not_faq"),
+        ("nope", "300", "not_faq"),
+    ):
+        with pytest.raises(NotFound):
+            await services.moderation.decide(GUILD, queue, key, outcome, MAUD)
+    assert (await _faq_queue(services))[0] == 1
+
+
+async def test_a_decision_is_exported_and_forgotten_without_the_moderator(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """The moderator's decisions are in their export; forget keeps the decision (the post stays out) without
+    their id."""
+    await _solved(services, 300)
+    await services.moderation.decide(GUILD, "faq_proposals", "300", "not_faq", MAUD)
+    exported = await services.moderation.export_member(GUILD, MAUD)
+    assert exported["moderation_queue_decisions"] == [
+        {"queue": "faq_proposals", "item_key": "300", "outcome": "not_faq", "decided_at": to_iso(clock.now())}
+    ]
+    assert (await services.moderation.export_member(GUILD, MIRA))["moderation_queue_decisions"] == []
+
+    await services.privacy.forget(GUILD, MAUD)
+    assert await db.fetch_value("SELECT decided_by FROM moderation_decisions WHERE item_key = '300'") == -1
+    assert (await services.moderation.export_member(GUILD, MAUD))["moderation_queue_decisions"] == []
+    assert (await _faq_queue(services))[0] == 0
 
 
 # --- the weekly post --------------------------------------------------------------------------------------------
@@ -356,3 +452,71 @@ async def test_weekly_content_has_the_overview_and_added_sections(services: Serv
     await _report(services, 900)
     content = await services.moderation.weekly_content(run)
     assert not content.empty and content.overview.queue("reports").count == 1
+
+
+# --- the weekly post's knowledge gaps (GapService.moderators_section) -------------------------------------------
+
+ESCAPE = "subsidie voor een escape room in het depot"
+VISITORS = "Hoe lang bewaren we bezoekersgegevens?"
+WORDS = ("glasnegatieven", "microfilm", "lakplaten", "wasrollen", "daguerreotypieen")
+
+
+async def test_the_gaps_section_lists_the_heaviest_open_gaps_and_the_weeks_movement(
+    services: Services, clock: FixedClock
+) -> None:
+    """The five heaviest open gaps (with askers and since when), how many are open, and how many opened, closed
+    (answered) and were set aside in the week; what happened before the week is not counted."""
+    gaps = services.gaps
+    for user in (ALICE, BOB, MAUD):
+        await gaps.record_own(GUILD, user, ESCAPE, "no_result")
+    for user in (ALICE, BOB):
+        await gaps.record_own(GUILD, user, VISITORS, "no_result")
+    aside = await gaps.record_own(GUILD, ALICE, "scanner kiezen voor glasplaten", "no_result")
+    await gaps.record_own(OTHER_GUILD, ALICE, "iets in een andere server", "no_result")
+    assert aside is not None
+    clock.advance(timedelta(days=8))
+    since = clock.now()
+    clock.advance(timedelta(hours=1))
+    first_new = clock.now()
+    for n, word in enumerate(WORDS):
+        await gaps.record_own(GUILD, BOB, f"{word} conserveren in kelder {n}", "no_result")
+    await gaps.dismiss(GUILD, aside, MAUD, "Buiten ons werkveld")
+    await services.qa.faq_save(GUILD, MAUD, title="Escape room subsidie depot", body="Fondsen voor escape rooms.")
+    assert await gaps.recheck(GUILD) == 1
+
+    week = await gaps.moderators_section(GUILD, since, since + timedelta(days=7))
+    assert week is not None
+    assert (week.open, week.opened, week.closed, week.dismissed) == (6, 5, 1, 1)
+    newest_first = [f"{word} conserveren in kelder {n}" for n, word in reversed(list(enumerate(WORDS)))]
+    assert [g.question for g in week.top] == [VISITORS, *newest_first[:4]]
+    assert week.top[0].askers == 2 and week.top[1].created_at == to_iso(first_new)
+    earlier = await gaps.moderators_section(GUILD, since - timedelta(days=7), since)
+    assert earlier is not None and (earlier.opened, earlier.closed, earlier.dismissed) == (0, 0, 0)
+
+
+async def test_the_gaps_section_is_left_out_without_open_gaps(services: Services, clock: FixedClock) -> None:
+    """No open gap (even with one answered in the week): no section, so an otherwise empty week posts nothing."""
+    gaps = services.gaps
+    since = clock.now()
+    assert await gaps.moderators_section(GUILD, since, since + timedelta(days=7)) is None
+    await gaps.record_own(GUILD, ALICE, ESCAPE, "no_result")
+    await services.qa.faq_save(GUILD, MAUD, title="Escape room subsidie depot", body="Fondsen voor escape rooms.")
+    assert await gaps.recheck(GUILD) == 1
+    assert await gaps.moderators_section(GUILD, since, since + timedelta(days=7)) is None
+
+
+async def test_a_week_with_open_gaps_but_empty_queues_still_posts(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """The gaps source is wired into the weekly post: with every queue empty, an open gap keeps it from being empty."""
+    await services.guild_settings.update(GUILD, moderator_channel_id=MOD_CHANNEL)
+    clock.advance(NEXT_SLOT - clock.now())
+    settings = await services.guild_settings.get(GUILD)
+    run = await services.moderation.plan(settings, "2026-W49", NEXT_SLOT)
+    assert run is not None
+    assert (await services.moderation.weekly_content(run)).empty
+    await services.gaps.record_own(GUILD, ALICE, ESCAPE, "no_result")
+    content = await services.moderation.weekly_content(run)
+    assert content.overview.empty and not content.empty
+    week = content.sections["gaps"]
+    assert isinstance(week, GapsWeek) and [g.question for g in week.top] == [ESCAPE]

@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import SteunpuntBot
 from bot.clock import FixedClock
+from bot.domain.qa_models import HelpPost
 from bot.domain.resources import make_draft
 from bot.linkcheck import LinkChecker, LinkResult
 from tests.e2e.conftest import Launcher
@@ -216,3 +217,71 @@ async def test_no_weekly_post_when_every_queue_is_empty(steunpunt: Env, clock: F
     assert weekly_posts(fake) == []
     with sqlite3.connect(bot.settings.database_path) as conn:
         assert conn.execute("SELECT period, status FROM moderation_runs").fetchall() == [("2026-W49", "empty")]
+
+
+async def solved_post(bot: SteunpuntBot, fake: FakeDiscord, thread_id: int, title: str) -> None:
+    """A help post a member marked solved (an FAQ proposal until promoted or declined)."""
+    services = bot.services
+    post = HelpPost(thread_id, fake.guild.id, fake.world.forum.id, SUGGESTER, title)
+    assert await services.qa.post_opened(post)
+    await services.qa.mark_solution(
+        fake.guild.id,
+        thread_id,
+        marker_id=SUGGESTER,
+        is_moderator=False,
+        answer_message_id=thread_id + 1,
+        answer_author_id=fake.bob.id,
+        answer_text="Koel, donker en droog bewaren.",
+    )
+
+
+async def test_a_moderator_decides_an_faq_proposal_is_not_for_the_faq(steunpunt: Env) -> None:
+    """From /mod overview Maud opens a solved post: it offers "Maak er een FAQ van" (the forum's promote button,
+    which opens the FAQ form) and "Niet voor de FAQ"; the latter takes the post out of the queue for good (audited),
+    and pressing it again says the item no longer waits."""
+    fake, bot = steunpunt
+    await configure(fake, bot)
+    await solved_post(bot, fake, 700_001, "Hoe bewaren we glasnegatieven?")
+    await solved_post(bot, fake, 700_011, "Welke scanner voor dia's?")
+    shown = await fake.slash("mod overview", user=fake.moderator)
+    assert "FAQ-voorstellen (opgeloste vragen): 2" in shown.message.embed_text
+
+    opened = await fake.click(shown.message, "mod:open", user=fake.moderator, values=["faq_proposals:700001"])
+    assert opened.ephemeral and "Hoe bewaren we glasnegatieven?" in opened.message.embed_text
+    decide = "mod:decide:faq_proposals:not_faq:700001"
+    assert {"qa:promote:700001", decide, "mod:release:faq_proposals:700001"} <= set(opened.message.custom_ids)
+    labels = [c.get("label") for row in opened.message.components for c in row["components"]]
+    assert "Niet voor de FAQ" in labels and "Maak er een FAQ van" in labels
+    promote = await fake.click(opened.message, "qa:promote:700001", user=fake.moderator)
+    assert promote.modal is not None  # promoting is one click away (the FAQ form, prefilled)
+
+    decided = await fake.click(opened.message, decide, user=fake.moderator)
+    assert decided.ephemeral and decided.content == bot.i18n.t("moderation.decided.not_faq", "nl")
+    after = await fake.slash("mod overview", user=fake.moderator)
+    assert "FAQ-voorstellen (opgeloste vragen): 1" in after.message.embed_text
+    assert "glasnegatieven" not in after.message.embed_text and "Welke scanner" in after.message.embed_text
+    again = await fake.click(opened.message, decide, user=fake.moderator)
+    assert again.ephemeral and again.content == bot.i18n.t("moderation.item_gone", "nl")
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        audited = conn.execute("SELECT actor_id, target_id FROM audit_log WHERE action = 'moderation.not_faq'")
+        assert audited.fetchall() == [(fake.moderator.id, "700001")]
+
+
+async def test_the_weekly_post_lists_the_heaviest_knowledge_gaps(steunpunt: Env, clock: FixedClock) -> None:
+    """With every queue empty, open knowledge gaps still make the weekly post: the heaviest first, escaped, with
+    how many asked; nothing pings."""
+    fake, bot = steunpunt
+    await configure(fake, bot)
+    gaps = bot.services.gaps
+    for asker in (900_010, 900_011, 900_012):
+        await gaps.record_own(fake.guild.id, asker, "subsidie voor een escape room in het depot", "no_result")
+    await gaps.record_own(fake.guild.id, 900_010, "microfilm **conserveren** @everyone in de kelder", "no_result")
+    clock.advance(NEXT_SLOT - clock.now())
+    await bot.run_jobs()
+    await bot.run_jobs()
+    posts = [m for m in fake.messages(fake.world.moderators) if "Wekelijks overzicht voor moderatoren" in m.embed_text]
+    assert len(posts) == 1 and posts[0].pings == [] and "mod:open" not in posts[0].custom_ids
+    text = posts[0].embed_text
+    assert "Kennisgaten: 2 open" in text and "Deze week: 2 nieuw, 0 beantwoord" in text
+    heaviest = text.index("subsidie voor een escape room in het depot · 3 vrager(s)")
+    assert heaviest < text.index("microfilm \\*\\*conserveren\\*\\*")

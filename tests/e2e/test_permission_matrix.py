@@ -287,6 +287,17 @@ def _mod_item(value: str) -> Callable[[Scene], Awaitable[StoredMessage]]:
     return arrange
 
 
+async def _mod_faq_item(s: Scene) -> StoredMessage:
+    """The moderator's opened FAQ proposal (carol's solved post: Promote / Not for the FAQ / Release), shared."""
+    thread = await s.ref("solved_thread")
+    shown = await s.fake.slash("mod overview", user=s.fake.moderator)
+    assert shown.message is not None, shown
+    opened = await s.fake.click(shown.message, "mod:open", user=s.fake.moderator, values=[f"faq_proposals:{thread.id}"])
+    assert opened.message is not None, opened
+    opened.message.visible_to = None
+    return opened.message
+
+
 async def _collab_card(s: Scene) -> StoredMessage:
     await s.ref("collab_request")
     shown = await s.fake.slash("collab show", user=s.fake.world.owner, options={"proposal": await s.ref("proposal")})
@@ -318,6 +329,7 @@ ARRANGERS: dict[str, Callable[[Scene], Awaitable[Any]]] = {
     "mod_overview": _mod_overview,  # a moderator's /mod overview (its pick menu lists "pending" and "report"), shared
     "mod_item": _mod_item("suggestions:{pending}"),  # the moderator's opened "pending" (with Release), shared
     "mod_report_item": _mod_item("reports:{report}"),  # the moderator's opened report (Resolved / Dismiss), shared
+    "mod_faq_item": _mod_faq_item,  # the moderator's opened FAQ proposal (Promote / Not for the FAQ), shared
     "guild": _guild,  # the server's id (custom_ids that carry it, for buttons that also work in DMs)
     "collab_request": _collab_request,  # a member's request to join the owner's proposal
     "collab_card": _collab_card,  # the owner's /collab show with Accept / Decline for that request, shared
@@ -483,6 +495,8 @@ CASES: tuple[Case, ...] = (
     Case("alice", Click("mod_item", "mod:release:suggestions:{pending}"), NOT_MODERATOR),
     Case("bob", Click("mod_report_item", "mod:report:resolve:{report}"), NOT_MODERATOR),
     Case("alice", Click("mod_report_item", "mod:report:dismiss:{report}"), NOT_MODERATOR),
+    Case("bob", Click("mod_faq_item", "mod:decide:faq_proposals:not_faq:{solved_thread.id}"), NOT_MODERATOR),
+    Case("alice", Click("mod_faq_item", "qa:promote:{solved_thread.id}"), NOT_MODERATOR),
     # set-up (Manage Server)
     Case("alice", Slash("setup start"), NOT_MANAGER),
     Case("bob", Slash("setup show"), NOT_MANAGER),

@@ -33,7 +33,7 @@ import bot.render.stats
 from bot.clock import to_iso
 from bot.domain.collab.models import OUTCOMES, Board, Partner, Proposal
 from bot.domain.digest.models import FIGURES, SECTIONS, DigestContent, DigestItem, Figure
-from bot.domain.gaps import Gap, Ledger
+from bot.domain.gaps import Gap, GapsWeek, Ledger
 from bot.domain.guild_settings import THEMES, GuildSettings
 from bot.domain.licences import Attribution, LicenceCatalogue, RightsCatalogue, compare
 from bot.domain.moderation.models import QUEUES, Claim, Opened, Overview, QueueItem, QueueSummary, WeeklyContent
@@ -76,7 +76,15 @@ from bot.render.licences import (
     licence_embed,
     rights_embed,
 )
-from bot.render.moderation import item_embed, item_line, jump_url, overview_embed, queue_field, weekly_embed
+from bot.render.moderation import (
+    gaps_section,
+    item_embed,
+    item_line,
+    jump_url,
+    overview_embed,
+    queue_field,
+    weekly_embed,
+)
 from bot.render.qa import (
     answer_embed,
     closed_by,
@@ -1001,7 +1009,7 @@ def test_ask_text(proposal: Proposal, partner: Partner, server: str, locale: str
 # --- moderation (bot/render/moderation.py) ------------------------------------------------------------------------
 
 EMBED_BUILDERS |= {"overview_embed", "item_embed", "weekly_embed"}
-FRAGMENTS |= {"item_line", "queue_field"}
+FRAGMENTS |= {"item_line", "queue_field", "gaps_section"}
 EXEMPT |= {"jump_url": "a discord.com link built from our own ids, checked through the builders"}
 MODULES += (bot.render.moderation,)
 
@@ -1072,23 +1080,52 @@ def test_item_embed(opened: Opened, guild_id: int, viewer_id: int, locale: str) 
     check_embed(item_embed(opened, guild_id, viewer_id, I18N, locale), allowed)
 
 
-@FAST
-@given(
-    st.builds(
+gaps_weeks = st.builds(
+    GapsWeek,
+    top=st.lists(gaps, max_size=8).map(tuple),
+    open=counts,
+    opened=counts,
+    closed=counts,
+    dismissed=counts,
+)
+
+
+def weekly_contents(sections: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[WeeklyContent]:
+    """A week's hostile content with the given sections."""
+    return st.builds(
         WeeklyContent,
         guild_id=ids,
         period=short_text,
         since=digest_moments,
         until=digest_moments,
         overview=overviews,
-        sections=st.just({}),
-    ),
-    locales,
-)
+        sections=sections,
+    )
+
+
+weekly_sections = st.one_of(st.just({}), st.fixed_dictionaries({"gaps": st.one_of(st.none(), gaps_weeks)}))
+
+
+@FAST
+@given(weekly_contents(weekly_sections), locales)
 def test_weekly_embed(content: WeeklyContent, locale: str) -> None:
-    """The weekly post of a hostile overview stays within every limit."""
+    """The weekly post of a hostile overview (and hostile knowledge gaps) stays within every limit."""
     items = [item for queue in content.overview.queues for item in queue.items]
     check_embed(weekly_embed(content, I18N, locale), _mod_allowed(content.guild_id, items))
+
+
+@FAST
+@given(weekly_contents(st.fixed_dictionaries({"gaps": gaps_weeks})), locales)
+def test_gaps_section(content: WeeklyContent, locale: str) -> None:
+    """The weekly post's knowledge gaps: long hostile questions, huge counts; one field, whole lines, escaped."""
+    fields = gaps_section(content, I18N, locale)
+    week = content.sections["gaps"]
+    assert isinstance(week, GapsWeek)
+    assert len(fields) == (1 if week.open else 0)
+    for name, value in fields:
+        assert name.strip() and len(name) <= 256 and value.strip() and len(value) <= 1024
+        check_text(name, Allowed())
+        check_text(value, Allowed())
 
 
 # --- the moderators' statistics (bot/render/stats.py) -------------------------------------------------------------

@@ -3,7 +3,9 @@
 --         to the moderators ("Report to moderators", moderation_reports: never the message's text, only where
 --         it is); the first moderator who opens a queue's item claims it (moderation_claims, one row per item, so
 --         the first claim wins); the overview is posted to the moderators' channel weekly, once per period
---         (moderation_runs, unique per server and period, claimed before anything is sent).
+--         (moderation_runs, unique per server and period, claimed before anything is sent); a moderator's
+--         decision that a queue's item needs nothing (a solved post "not for the FAQ") takes it out of its queue
+--         for good (moderation_decisions, one row per item).
 
 CREATE TABLE moderation_reports (
     id          INTEGER PRIMARY KEY,
@@ -60,3 +62,17 @@ CREATE TABLE moderation_runs (
     posted_at  TEXT,
     UNIQUE (guild_id, period)
 ) STRICT;
+
+CREATE TABLE moderation_decisions (
+    guild_id   INTEGER NOT NULL,
+    -- the queue (bot/domain/moderation/models.py DECISIONS) and the item's key within it (a thread id, as text)
+    queue      TEXT    NOT NULL,
+    item_key   TEXT    NOT NULL,
+    decided_by INTEGER NOT NULL,
+    decided_at TEXT    NOT NULL,
+    -- not_faq: a solved help post that should not become an FAQ entry
+    outcome    TEXT    NOT NULL CHECK (outcome IN ('not_faq')),
+    PRIMARY KEY (guild_id, queue, item_key)
+) STRICT;
+
+CREATE INDEX moderation_decisions_guild_id_decided_by_idx ON moderation_decisions (guild_id, decided_by);

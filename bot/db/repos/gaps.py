@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.clock import to_iso
 from bot.db.database import Database, Reader, Transaction
-from bot.domain.gaps import Gap, Signature
+from bot.domain.gaps import Gap, GapsWeek, Signature
 from bot.domain.privacy import FORGOTTEN
 
 _COLUMNS = """
@@ -47,6 +47,14 @@ _RECENTLY_CLOSED = (
     ORDER BY closed_at DESC, id DESC
     LIMIT :limit"""
 )
+
+_WEEK_COUNTS = """
+    SELECT
+        coalesce(sum(status = 'open'), 0) AS open,
+        coalesce(sum(created_at >= :since AND created_at < :until), 0) AS opened,
+        coalesce(sum(status = 'closed' AND closed_at >= :since AND closed_at < :until), 0) AS closed,
+        coalesce(sum(status = 'dismissed' AND closed_at >= :since AND closed_at < :until), 0) AS dismissed
+    FROM gaps WHERE guild_id = :guild_id"""
 
 _OPEN_SIGNATURES = """
     SELECT id, signature FROM gaps
@@ -127,6 +135,21 @@ class GapsRepo:
             rows = await read.fetch_all(_OPEN_PAGE, params)
             total = int(await read.fetch_value(_OPEN_COUNT, {"guild_id": guild_id}) or 0)
         return [_to_gap(r) for r in rows], total
+
+    async def week(self, guild_id: int, since: datetime, until: datetime, limit: int) -> GapsWeek:
+        """The heaviest open gaps and how many are open; how many opened, closed and were dismissed in the week."""
+        async with self._db.snapshot() as read:
+            rows = await read.fetch_all(_OPEN_PAGE, {"guild_id": guild_id, "offset": 0, "limit": limit})
+            params = {"guild_id": guild_id, "since": to_iso(since), "until": to_iso(until)}
+            counts = await read.fetch_one(_WEEK_COUNTS, params)
+        assert counts is not None
+        return GapsWeek(
+            top=tuple(_to_gap(r) for r in rows),
+            open=int(counts["open"]),
+            opened=int(counts["opened"]),
+            closed=int(counts["closed"]),
+            dismissed=int(counts["dismissed"]),
+        )
 
     async def has_open(self, tx: Reader, guild_id: int) -> bool:
         """Whether the server has any open gap."""

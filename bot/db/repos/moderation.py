@@ -1,9 +1,11 @@
-"""SQL for moderation: the queues the overview reads (from other themes' tables), claims, reports, weekly runs.
+"""SQL for moderation: the queues the overview reads (other themes' tables), claims, decisions, reports, runs.
 
 Each queue is one SELECT with the same columns (``item_key, title, since, channel_id, message_id, jump_url,
 address, detail``); the overview's counts, oldest items and single items are built on it. A claim counts only
 while its item is in the queue and was claimed after the item entered it (``claimed_at >= since``), so a claim
-on an item that left (and perhaps came back) is ignored, and :meth:`ModerationRepo.clean_claims` deletes it.
+on an item that left (and perhaps came back) is ignored, and :meth:`ModerationRepo.clean_claims` deletes it. A
+moderator's decision on an item (``moderation_decisions``: a solved post "not for the FAQ") keeps it out of its
+queue for good.
 """
 
 from __future__ import annotations
@@ -37,7 +39,11 @@ _QUEUE_SQL: Final[dict[str, str]] = {
         FROM help_posts AS p
         WHERE p.guild_id = :guild_id AND p.status = 'solved'
           AND NOT EXISTS (
-              SELECT 1 FROM faq_entries AS f WHERE f.guild_id = p.guild_id AND f.thread_id = p.thread_id)""",
+              SELECT 1 FROM faq_entries AS f WHERE f.guild_id = p.guild_id AND f.thread_id = p.thread_id)
+          AND NOT EXISTS (
+              SELECT 1 FROM moderation_decisions AS d
+              WHERE d.guild_id = p.guild_id AND d.queue = 'faq_proposals'
+                AND d.item_key = CAST(p.thread_id AS TEXT))""",
     "unanswered": """
         SELECT CAST(thread_id AS TEXT) AS item_key, title, created_at AS since, thread_id AS channel_id,
                NULL AS message_id, NULL AS jump_url, NULL AS address, NULL AS detail
@@ -112,6 +118,11 @@ _UNCLAIM = """
 
 _CLAIM_GUILDS = "SELECT DISTINCT guild_id FROM moderation_claims ORDER BY guild_id"
 
+_DECIDE = """
+    INSERT INTO moderation_decisions (guild_id, queue, item_key, decided_by, decided_at, outcome)
+    VALUES (:guild_id, :queue, :key, :moderator_id, :now, :outcome)
+    ON CONFLICT (guild_id, queue, item_key) DO NOTHING"""
+
 # --- reports ---------------------------------------------------------------------------------------------------
 
 _REPORT_COLUMNS = """
@@ -159,6 +170,13 @@ _FORGET_REPORTS = "DELETE FROM moderation_reports WHERE guild_id = :guild_id AND
 _FORGET_DECIDED = """
     UPDATE moderation_reports SET resolved_by = :forgotten WHERE guild_id = :guild_id AND resolved_by = :user_id"""
 _FORGET_CLAIMS = "DELETE FROM moderation_claims WHERE guild_id = :guild_id AND claimed_by = :user_id"
+
+_EXPORT_QUEUE_DECISIONS = """
+    SELECT queue, item_key, outcome, decided_at FROM moderation_decisions
+    WHERE guild_id = :guild_id AND decided_by = :user_id ORDER BY decided_at, queue, item_key"""
+# a decision stays (the item stays out of its queue), without the moderator's id
+_FORGET_QUEUE_DECISIONS = """
+    UPDATE moderation_decisions SET decided_by = :forgotten WHERE guild_id = :guild_id AND decided_by = :user_id"""
 
 # --- weekly runs -----------------------------------------------------------------------------------------------
 
@@ -257,6 +275,15 @@ class ModerationRepo:
         """Servers with any claim (the sweep cleans them)."""
         return [int(r["guild_id"]) for r in await self._db.fetch_all(_CLAIM_GUILDS)]
 
+    # --- decisions -----------------------------------------------------------------------------------------------
+
+    async def decide(
+        self, tx: Transaction, guild_id: int, queue: str, key: str, outcome: str, moderator_id: int, now: datetime
+    ) -> bool:
+        """Record a moderator's decision on an item (it leaves its queue for good); False if it had one."""
+        params = {"guild_id": guild_id, "queue": queue, "key": key, "outcome": outcome, "moderator_id": moderator_id}
+        return await tx.execute_rowcount(_DECIDE, {**params, "now": to_iso(now)}) > 0
+
     # --- reports -------------------------------------------------------------------------------------------------
 
     async def report(self, guild_id: int, report_id: int, read: Reader | None = None) -> Report | None:
@@ -313,7 +340,13 @@ class ModerationRepo:
             filed = [dict(r) for r in await read.fetch_all(_EXPORT_REPORTS, params)]
             decided = [dict(r) for r in await read.fetch_all(_EXPORT_DECIDED, params)]
             claims = [dict(r) for r in await read.fetch_all(_EXPORT_CLAIMS, params)]
-        return {"moderation_reports": filed, "moderation_decisions": decided, "moderation_claims": claims}
+            queue_decisions = [dict(r) for r in await read.fetch_all(_EXPORT_QUEUE_DECISIONS, params)]
+        return {
+            "moderation_reports": filed,
+            "moderation_decisions": decided,
+            "moderation_claims": claims,
+            "moderation_queue_decisions": queue_decisions,
+        }
 
     async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
         """Delete the member's reports (and claims on them) and claims; anonymise their decisions."""
@@ -321,6 +354,7 @@ class ModerationRepo:
         touched = await tx.execute_rowcount(_FORGET_REPORT_CLAIMS, params)
         touched += await tx.execute_rowcount(_FORGET_REPORTS, params)
         touched += await tx.execute_rowcount(_FORGET_DECIDED, {**params, "forgotten": FORGOTTEN})
+        touched += await tx.execute_rowcount(_FORGET_QUEUE_DECISIONS, {**params, "forgotten": FORGOTTEN})
         return touched + await tx.execute_rowcount(_FORGET_CLAIMS, params)
 
     # --- weekly runs ---------------------------------------------------------------------------------------------

@@ -25,6 +25,12 @@ entry; ``unanswered``: open help posts; ``reports``: messages members reported; 
 nobody took (no member fits, or everyone asked passed).
 """
 
+DECISIONS: Final[dict[str, tuple[str, ...]]] = {"faq_proposals": ("not_faq",)}
+"""The decisions a moderator may record on a queue's item, by queue; a decided item leaves its queue for good.
+
+``not_faq``: a solved help post that should not become an FAQ entry (promoting it is the other way out).
+"""
+
 OLDEST_SHOWN: Final = 3
 """How many of each queue's oldest items the overview lists (and offers to open)."""
 REASON_MAX: Final = 300

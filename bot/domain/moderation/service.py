@@ -21,6 +21,7 @@ from bot.clock import Clock, from_iso, to_iso
 from bot.domain.digest import schedule
 from bot.domain.jobs import RetryLater
 from bot.domain.moderation.models import (
+    DECISIONS,
     OLDEST_SHOWN,
     POST_JOB,
     QUEUES,
@@ -30,6 +31,7 @@ from bot.domain.moderation.models import (
     Claim,
     Opened,
     Overview,
+    QueueItem,
     QueueSummary,
     Report,
     Run,
@@ -56,6 +58,8 @@ KEEP_RUNS: Final = timedelta(weeks=26)
 """Weekly runs are deleted this long after their slot (by the daily sweep)."""
 ERROR_MAX: Final = 200
 KEY_MAX: Final = 20
+_DECIDED_TARGETS: Final = {"faq_proposals": "help_post"}
+"""What a decided item is, in the audit log (its id is the item's key)."""
 _SCHEDULE_FIELDS: Final = ("moderator_channel_id", "digest_weekday", "digest_hour", "timezone", "left_at")
 
 
@@ -94,6 +98,7 @@ class ModerationService:
         "moderation_reports.reporter_id",
         "moderation_reports.resolved_by",
         "moderation_claims.claimed_by",
+        "moderation_decisions.decided_by",
     )
 
     def __init__(
@@ -179,6 +184,37 @@ class ModerationService:
                 now=self._clock.now(),
             )
         return claim
+
+    async def decide(self, guild_id: int, queue: str, key: str, outcome: str, moderator_id: int) -> QueueItem:
+        """Record that an item needs nothing (e.g. a solved post "not for the FAQ"): it leaves its queue for good.
+
+        One transaction: the decision (who, when, what), the item's claim dropped, and the audit entry. An item no
+        longer in its queue (decided, promoted or gone meanwhile) raises :class:`NotFound`; an outcome the queue
+        does not know, too. Returns the item as it was.
+        """
+        key = _checked(queue, key)
+        if outcome not in DECISIONS.get(queue, ()):
+            raise NotFound("moderation.item_gone")
+        now = self._clock.now()
+        async with self._uow.transaction() as tx:
+            item = await self._repo.item(guild_id, queue, key, tx)
+            if item is None or not await self._repo.decide(tx, guild_id, queue, key, outcome, moderator_id, now):
+                raise NotFound("moderation.item_gone")
+            await self._repo.unclaim(tx, guild_id, queue, key)
+            await self._audit.record(
+                tx,
+                guild_id=guild_id,
+                actor_id=moderator_id,
+                action=f"moderation.{outcome}",
+                target_type=_DECIDED_TARGETS.get(queue, "moderation_item"),
+                target_id=key,
+                before={"queue": queue},
+                after={"outcome": outcome},
+                reason=None,
+                now=now,
+            )
+        log.info("Server %s: moderator %s decided %s on %s %s", guild_id, moderator_id, outcome, queue, key)
+        return item
 
     # --- reports -------------------------------------------------------------------------------------------------
 
@@ -275,11 +311,11 @@ class ModerationService:
     # --- privacy -------------------------------------------------------------------------------------------------
 
     async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, object]]]:
-        """The member's reports (where, why, status), the reports they decided, and the items they claimed."""
+        """The member's reports (where, why, status), the reports and items they decided, and the items they claimed."""
         return await self._repo.export_member(guild_id, user_id)
 
     async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
-        """Delete the member's reports and claims; a report they decided keeps its outcome, not their id."""
+        """Delete the member's reports and claims; a report or item they decided keeps its outcome, not their id."""
         return await self._repo.forget_member(tx, guild_id, user_id)
 
     # --- the weekly post: schedule (domain jobs) ------------------------------------------------------------------
