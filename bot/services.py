@@ -195,7 +195,9 @@ def build_services(
         scan=scan,
         digest=digest,
         collab=collab,
-        stats=StatsService(db, StatsRepo(), clock, flush_searches=search.flush_log),
+        stats=StatsService(
+            db, StatsRepo(), clock, flush_searches=search.flush_log, search_log_days=retention.search_log_days
+        ),
         gaps=gaps,
         moderation=moderation,
     )

@@ -111,6 +111,9 @@ class Figures:
     digest_failed: int
     """Personal digests that could not be delivered (closed DMs or refused), of those attempted in the period."""
     weeks: tuple[Week, ...]
+    searches_since: datetime | None = None
+    """When the search log's retention (``SEARCH_LOG_RETENTION_DAYS``) cuts the period short: the search figures
+    count from this moment (older searches were deleted); None when they cover the whole period."""
 
 
 class StatsService:
@@ -123,11 +126,13 @@ class StatsService:
         clock: Clock,
         *,
         flush_searches: Callable[[], Awaitable[int]] | None = None,
+        search_log_days: int | None = None,
     ) -> None:
         self._db = db
         self._repo = repo
         self._clock = clock
         self._flush = flush_searches
+        self._search_log_days = search_log_days
 
     def period(self, days: int = DEFAULT_DAYS) -> tuple[datetime, datetime]:
         """The period of ``days`` that ends now; ValueError for a length that is not one of :data:`PERIODS`."""
@@ -146,8 +151,10 @@ class StatsService:
         if self._flush is not None:
             await self._flush()
         repo = self._repo
+        kept_from = None if self._search_log_days is None else end - timedelta(days=self._search_log_days)
+        searches_since = kept_from if kept_from is not None and kept_from > start else None
         async with self._db.snapshot() as read:
-            searches = await repo.searches_by_week(read, guild_id, start, end)
+            searches = await repo.searches_by_week(read, guild_id, searches_since or start, end)
             posts = await repo.posts_by_week(read, guild_id, start, end)
             answers = await repo.accepted_answers(read, guild_id, start, end)
             top = await repo.top_resources(read, guild_id, start, end, TOP_RESOURCES)
@@ -182,6 +189,7 @@ class StatsService:
             digest_sent=sent,
             digest_failed=failed,
             weeks=weeks(start, end, searches, posts),
+            searches_since=searches_since,
         )
 
     async def known(self, guild_id: int) -> bool:

@@ -57,11 +57,17 @@ def hours_text(hours: float | None, i18n: I18n, locale: str) -> str:
     return format_duration(timedelta(hours=min(max(hours, 0.0), HOURS_MAX)), i18n, locale)
 
 
-def week_label(monday: date, i18n: I18n, locale: str) -> str:
-    """A week by its Monday: ``16 nov`` / ``16 Nov``."""
+def week_label(monday: date, i18n: I18n, locale: str, *, year: bool = False) -> str:
+    """A week by its Monday: ``16 nov`` / ``16 Nov``; with ``year`` (a period across New Year) ``16 nov 2026``."""
     months = i18n.t("stats.months", locale).split()
     month = months[monday.month - 1] if len(months) == 12 else str(monday.month)
-    return i18n.t("stats.week_label", locale, day=monday.day, month=month)
+    key = "stats.week_label_year" if year else "stats.week_label"
+    return i18n.t(key, locale, day=monday.day, month=month, year=monday.year)
+
+
+def spans_years(figures: Figures) -> bool:
+    """Whether the period's weeks lie in more than one calendar year (then week labels carry the year)."""
+    return len({week.start.year for week in figures.weeks}) > 1
 
 
 def _ratio(value: float | None) -> str:
@@ -85,6 +91,19 @@ def figure_rows(figures: Figures, i18n: I18n, locale: str, *, weekly: bool = Fal
         count("search", "searches", figures.searches),
         count("search", "zero_result_searches", figures.zero_result_searches),
         ratio("search", "zero_result_share", figures.zero_result_share),
+    ]
+    if figures.searches_since is not None:  # the search log's retention is shorter than the period
+        kept = round((figures.end - figures.searches_since) / timedelta(days=1))
+        rows.append(
+            FigureRow(
+                "search",
+                "searches_since",
+                figures.searches_since.date().isoformat(),
+                t("stats.figure.searches_since", locale, days=kept),
+                _stamp(figures.searches_since),
+            )
+        )
+    rows += [
         count("help", "posts_opened", figures.posts_opened),
         count("help", "posts_solved", figures.posts_solved),
         ratio("help", "solve_rate", figures.solve_rate),
@@ -114,8 +133,9 @@ def figure_rows(figures: Figures, i18n: I18n, locale: str, *, weekly: bool = Fal
         count("digest", "digest_failed", figures.digest_failed),
     ]
     if weekly:
+        with_year = spans_years(figures)
         for week in figures.weeks:
-            name, label = week.start.isoformat(), week_label(week.start, i18n, locale)
+            name, label = week.start.isoformat(), week_label(week.start, i18n, locale, year=with_year)
             for key, value, text in (
                 ("searches", week.searches, "week_searches"),
                 ("zero_result_searches", week.zero_result_searches, "week_zero"),

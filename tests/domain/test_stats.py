@@ -184,3 +184,26 @@ def test_snowflakes_shares_and_weeks() -> None:
     assert snowflake_time(12345) is None  # not a snowflake: no time
     assert share(1, 4) == 0.25 and share(0, 0) is None and share(3, 0) is None
     assert week_of(date(2027, 1, 5)) == date(2027, 1, 4) and week_of(date(2027, 1, 4)) == date(2027, 1, 4)
+
+
+async def test_searches_older_than_the_search_logs_retention_are_not_claimed_for_a_year(
+    services: Services, clock: FixedClock
+) -> None:
+    """The search log keeps 180 days (the default): over 365 days the search figures count from 180 days back, and
+    the figures say so (searches_since), so a half-empty year is not read as a quiet half-year; over 90 days they
+    cover the whole period. Help posts still count over the whole year."""
+    await services.search.log(GUILD, "van lang geleden", 0)  # kept only because the clean-up has not run yet
+    old_post = await _post(services, clock)
+    assert old_post
+    clock.advance(timedelta(days=200))
+    await services.search.log(GUILD, "van vorige week", 0)
+    clock.advance(timedelta(days=7))
+
+    year = await services.stats.for_days(GUILD, 365)
+    assert year.searches_since == clock.now() - timedelta(days=180)
+    assert (year.searches, year.zero_result_searches) == (1, 1)
+    assert year.posts_opened == 1  # the forum is not cut short
+
+    quarter = await services.stats.for_days(GUILD, 90)
+    assert quarter.searches_since is None
+    assert quarter.searches == 1

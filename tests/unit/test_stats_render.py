@@ -21,7 +21,7 @@ from bot.charts import (
     render_png,
     value_text,
 )
-from bot.domain.stats import OUTCOMES, Figures, ResourceVotes, weeks
+from bot.domain.stats import OUTCOMES, Figures, ResourceVotes, Week, weeks
 from bot.i18n import I18n
 from bot.render.stats import (
     POSTS_CHART,
@@ -127,3 +127,26 @@ def test_rows_say_no_data_and_use_the_readers_notation() -> None:
     assert percent_text(None, I18N, "en") == "no data" and hours_text(None, I18N, "en") == "no data"
     assert hours_text(1e300, I18N, "en").startswith("36")  # absurd values are capped, never an overflow
     assert week_label(date(2027, 1, 4), I18N, "en") == "4 Jan"
+
+
+def test_a_year_across_new_year_names_weeks_with_their_year_and_a_cut_search_log_is_said() -> None:
+    """Week rows carry the year when the period spans two; a search log shorter than the period gets its own row,
+    in the reader's language, in the embed and the CSV alike."""
+    start, end = datetime(2025, 12, 1, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+    figures = _figures(
+        start=start,
+        end=end,
+        days=365,
+        weeks=(Week(date(2025, 12, 1)), Week(date(2026, 11, 23))),
+        searches_since=end - timedelta(days=180),
+    )
+    rows = {row.key: row for row in figure_rows(figures, I18N, "nl", weekly=True)}
+    assert rows["searches_since"].value == "2026-06-03"
+    assert rows["searches_since"].label == "Zoekvragen geteld vanaf (het zoeklogboek bewaart 180 dagen)"
+    assert rows["week.2025-12-01.searches"].label == "Week van 1 dec 2025: zoekvragen"
+    english = {row.key: row for row in figure_rows(figures, I18N, "en", weekly=True)}
+    assert english["searches_since"].label == "Searches counted from (the search log keeps 180 days)"
+    within = _figures(weeks=(Week(date(2026, 11, 16)), Week(date(2026, 11, 23))), searches_since=None)
+    plain = {row.key: row for row in figure_rows(within, I18N, "nl", weekly=True)}
+    assert "searches_since" not in plain
+    assert plain["week.2026-11-16.searches"].label == "Week van 16 nov: zoekvragen"

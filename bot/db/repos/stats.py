@@ -61,7 +61,9 @@ _DELIVERIES = """
                         AND coalesce(attempted_at, created_at) >= :start
                         AND coalesce(attempted_at, created_at) <= :end), 0) AS failed
     FROM digest_deliveries
-    WHERE guild_id = :guild_id"""
+    WHERE guild_id = :guild_id
+      AND ((sent_at >= :start AND sent_at <= :end)
+           OR (coalesce(attempted_at, created_at) >= :start AND coalesce(attempted_at, created_at) <= :end))"""
 
 _KNOWN = """
     SELECT EXISTS (SELECT 1 FROM guild_settings WHERE guild_id = :guild_id)
