@@ -151,7 +151,13 @@ def build_services(
     collab.register_jobs(job_runner)
     digest.add_source("collab", collab)
     moderation = ModerationService(
-        db, ModerationRepo(db), guild_settings=guild_settings, jobs=jobs, audit=audit_repo, clock=clock
+        db,
+        ModerationRepo(db),
+        guild_settings=guild_settings,
+        jobs=jobs,
+        audit=audit_repo,
+        clock=clock,
+        keep_closed_reports=retention.closed_reports,
     )
     moderation.register_jobs(job_runner)
     guild_settings.on_change(moderation.settings_changed)

@@ -37,6 +37,15 @@ class Retention:
     finished_job_days: int = 30
     """Done and dead jobs."""
 
+    @property
+    def closed_reports(self) -> timedelta:
+        """Resolved and dismissed reports to the moderators (reporter id, reason): as long as the search log.
+
+        Counted from when a moderator closed them; deleted by the moderation sweep (``ModerationService.sweep``),
+        not by this clean-up.
+        """
+        return timedelta(days=self.search_log_days)
+
 
 @dataclass(frozen=True, slots=True)
 class CleanupReport:

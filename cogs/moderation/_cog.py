@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import Conflict, Forbidden
+from bot.errors import Forbidden
 from bot.permissions import ensure_moderator
 from bot.render.moderation import overview_embed
 from cogs.moderation._items import overview_view
@@ -53,12 +53,24 @@ class ModerationCog(commands.GroupCog, group_name="mod", group_description="Tool
         view = overview_view(found, self.bot.i18n, locale)
         await interaction.response.send_message(embed=embed, view=view or discord.utils.MISSING, ephemeral=True)
 
+    @commands.Cog.listener()
+    async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
+        """A help post a moderator locked leaves the unanswered queue; unlocked, it waits there again."""
+        metadata = payload.data.get("thread_metadata") or {}
+        if "locked" in metadata:
+            await self.bot.services.moderation.help_post_locked(
+                payload.guild_id, payload.thread_id, bool(metadata["locked"])
+            )
+
     async def report_message(self, interaction: Interaction, message: discord.Message) -> None:
-        """Open the report form for ``message`` (once per member and message while the report is open)."""
+        """Open the report form for ``message``, unless the member may not report it.
+
+        Once per member and message while the report is open, and only while the member has fewer than
+        :data:`~bot.domain.moderation.models.MAX_OPEN_REPORTS` open reports in the server.
+        """
         if interaction.guild_id is None:
             raise Forbidden("errors.guild_only")
-        if await self.bot.services.moderation.has_open_report(interaction.guild_id, message.id, interaction.user.id):
-            raise Conflict("moderation.report.already")
+        await self.bot.services.moderation.ensure_may_report(interaction.guild_id, message.id, interaction.user.id)
         locale = await self.bot.locale_for(interaction)
         modal = ReportModal(
             self.bot, locale, channel_id=message.channel.id, message_id=message.id, jump_url=message.jump_url

@@ -2,7 +2,9 @@
 
 The domain planned the run (claimed the period) and queued this job in one transaction. The job claims the send,
 then posts with the run's nonce (discord.py sends ``enforce_nonce``): a retry after a crash sends the same nonce
-and Discord answers with the message it already has, so the channel never gets it twice.
+and Discord answers with the message it already has. Discord remembers a nonce for a few minutes only, and the
+job's retries back off further: a retry whose first attempt is older than that first looks in the channel for the
+post (as the digest's channel post does), so the channel never gets it twice.
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ import aiohttp
 import discord
 
 from bot.domain.moderation.models import POST_JOB
+from bot.i18n import SUPPORTED
+from bot.render.common import safe
 from bot.render.moderation import weekly_embed
 from cogs.moderation._items import overview_view
 
 if TYPE_CHECKING:
     from bot.app import SteunpuntBot
     from bot.domain.jobs import Job
+    from bot.domain.moderation.models import Run
 
 log = logging.getLogger(__name__)
 
 POST_ATTEMPTS: Final = 8
 """Attempts (backoff doubling from 30 s: about an hour) before the post is recorded as failed."""
+LOOKUP_LIMIT: Final = 50
+"""Recent messages of the moderators' channel read to find a post an earlier attempt sent (as the digest does)."""
 _PASSING = (discord.DiscordServerError, discord.RateLimited, asyncio.TimeoutError, aiohttp.ClientError, OSError)
 
 
@@ -46,7 +53,9 @@ class ModerationJobs:
         """Post a run's overview once; nothing when every queue (and every added section) is empty.
 
         A gone channel or a missing permission is recorded (and the moderators hear about the permission); a
-        passing failure is retried with the same nonce.
+        passing failure is retried with the same nonce. A retry later than Discord's nonce window first looks in
+        the channel for the post an earlier attempt may have sent (created by Discord, but answered with a
+        time-out or a 5xx) and records that one instead of sending again.
         """
         moderation = self.bot.services.moderation
         run = await moderation.due_post(int(job.payload["run_id"]))
@@ -67,6 +76,12 @@ class ModerationJobs:
         view = overview_view(content.overview, self.bot.i18n, locale)
         channel = self.bot.get_partial_messageable(channel_id, guild_id=run.guild_id)
         try:
+            if moderation.post_needs_lookup(run):
+                found = await self._find_posted(channel, run)
+                if found is not None:
+                    await moderation.posted(run, found)
+                    log.info("Server %s: the moderators' post of %s was found posted already", run.guild_id, run.period)
+                    return
             sent = await channel.send(
                 embed=embed,
                 view=view or discord.utils.MISSING,
@@ -87,3 +102,20 @@ class ModerationJobs:
         else:
             await moderation.posted(run, sent.id)
             log.info("Server %s: posted the moderators' overview of %s", run.guild_id, run.period)
+
+    async def _find_posted(self, channel: discord.PartialMessageable, run: Run) -> int | None:
+        """The id of this run's post if an earlier attempt sent it: the bot's recent message with the period's title.
+
+        The title carries the period, so an older week's post never matches; it is compared in every language (the
+        server's may have changed between attempts). Nothing is found when reading the channel is not allowed.
+        """
+        me = self.bot.user.id if self.bot.user is not None else None
+        titles = {self.bot.i18n.t("moderation.weekly.title", locale, period=safe(run.period)) for locale in SUPPORTED}
+        try:
+            recent = [m async for m in channel.history(limit=LOOKUP_LIMIT)]
+        except discord.Forbidden:
+            return None
+        for message in recent:  # newest first
+            if message.author.id == me and message.embeds and message.embeds[0].title in titles:
+                return message.id
+        return None

@@ -11,10 +11,13 @@ import pytest
 
 from bot.clock import FixedClock, to_iso
 from bot.db.database import Database
+from bot.domain.digest.service import NONCE_SAFE
 from bot.domain.gaps import GapsWeek
-from bot.domain.moderation.models import POST_JOB, QUEUES, WEEKLY_JOB, weekly_key
+from bot.domain.moderation.models import MAX_OPEN_REPORTS, POST_JOB, QUEUES, WEEKLY_JOB, weekly_key
+from bot.domain.moderation.service import KEEP_CLOSED_REPORTS
 from bot.domain.qa_models import HelpPost
 from bot.domain.resources import make_draft
+from bot.domain.retention import Retention
 from bot.errors import Conflict, Invalid, NotFound
 from bot.services import Services
 
@@ -226,6 +229,82 @@ async def test_a_member_reports_a_message_once_while_it_is_open(services: Servic
     actions = [r["action"] for r in await db.fetch_all("SELECT action FROM audit_log WHERE target_type = 'report'")]
     assert actions == ["report.create", "report.create", "report.resolve", "report.create", "report.dismiss"]
     assert (await services.moderation.overview(GUILD)).queue("reports").count == 1  # bob's
+
+
+async def test_a_member_has_at_most_a_few_open_reports_per_server(services: Services, db: Database) -> None:
+    """A member cannot flood the queue: the report past the cap is refused (nothing stored, nothing audited), the
+    form is refused before it opens; others, other servers and a closed report make room again."""
+    moderation = services.moderation
+    ids = [await _report(services, 900 + n) for n in range(MAX_OPEN_REPORTS)]
+    with pytest.raises(Conflict) as refused:
+        await _report(services, 999)
+    assert refused.value.key == "moderation.report.too_many" and refused.value.params == {"limit": MAX_OPEN_REPORTS}
+    with pytest.raises(Conflict) as early:
+        await moderation.ensure_may_report(GUILD, 999, ALICE)
+    assert early.value.key == "moderation.report.too_many"
+    with pytest.raises(Conflict) as same:
+        await moderation.ensure_may_report(GUILD, 900, ALICE)  # this message: "already", the more precise answer
+    assert same.value.key == "moderation.report.already"
+    assert await db.fetch_value("SELECT count(*) FROM moderation_reports") == MAX_OPEN_REPORTS
+    assert await db.fetch_value("SELECT count(*) FROM audit_log WHERE action = 'report.create'") == MAX_OPEN_REPORTS
+    await moderation.ensure_may_report(GUILD, 999, BOB)
+    await _report(services, 999, reporter=BOB)
+    await moderation.report(
+        OTHER_GUILD,
+        channel_id=1,
+        message_id=2,
+        jump_url="https://discord.com/channels/11/1/2",
+        reporter_id=ALICE,
+        reason=None,
+    )
+    await moderation.dismiss_report(GUILD, ids[0], MAUD)
+    await moderation.ensure_may_report(GUILD, 999, ALICE)
+    await _report(services, 999)
+    assert (await moderation.overview(GUILD)).queue("reports").count == MAX_OPEN_REPORTS + 1
+
+
+async def test_closed_reports_are_deleted_after_the_retention_period(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """The daily sweep deletes resolved and dismissed reports (reporter and reason with them) once they were closed
+    longer than the search-log retention; open ones stay however old, and so do recently closed ones."""
+    assert Retention().closed_reports == KEEP_CLOSED_REPORTS == timedelta(days=Retention().search_log_days)
+    moderation = services.moderation
+    resolved, dismissed, open_id = [await _report(services, n) for n in (900, 901, 902)]
+    await moderation.open_item(GUILD, "reports", str(resolved), MAUD)
+    await moderation.resolve_report(GUILD, resolved, MAUD)
+    await moderation.dismiss_report(GUILD, dismissed, MAUD)
+    clock.advance(KEEP_CLOSED_REPORTS - timedelta(days=1))
+    recent = await _report(services, 903, reporter=BOB)
+    await moderation.resolve_report(GUILD, recent, MAUD)
+    await moderation.sweep()
+    assert await db.fetch_value("SELECT count(*) FROM moderation_reports") == 4
+    clock.advance(timedelta(days=1, seconds=1))
+    await moderation.sweep()
+    rows = await db.fetch_all("SELECT id, status FROM moderation_reports ORDER BY id")
+    assert [(r["id"], r["status"]) for r in rows] == [(open_id, "open"), (recent, "resolved")]
+    assert await moderation.get_report(GUILD, open_id)
+
+
+async def test_a_retry_looks_for_the_post_only_after_the_nonce_window(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """The first send's moment is kept across retries: within Discord's nonce window a retry re-sends (the nonce
+    catches a duplicate); after it, the retry first looks in the channel. A run never attempted needs no look."""
+    await services.guild_settings.update(GUILD, moderator_channel_id=MOD_CHANNEL)
+    settings = await services.guild_settings.get(GUILD)
+    planned = await services.moderation.plan(settings, "2026-W49", NEXT_SLOT)
+    assert planned is not None and not services.moderation.post_needs_lookup(planned)
+    assert await services.moderation.claim_post(planned)
+    first = await services.moderation.due_post(planned.id)
+    assert first is not None and first.attempted_at == to_iso(clock.now())
+    clock.advance(NONCE_SAFE - timedelta(seconds=1))
+    assert not services.moderation.post_needs_lookup(first)
+    assert await services.moderation.claim_post(first)
+    clock.advance(timedelta(seconds=1))
+    retry = await services.moderation.due_post(planned.id)
+    assert retry is not None and retry.attempted_at == first.attempted_at
+    assert services.moderation.post_needs_lookup(retry)
 
 
 async def test_a_report_never_stores_the_message_text(services: Services, db: Database) -> None:

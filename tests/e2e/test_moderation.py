@@ -14,11 +14,13 @@ import pytest
 
 from bot.app import SteunpuntBot
 from bot.clock import FixedClock
+from bot.domain.moderation.models import MAX_OPEN_REPORTS
 from bot.domain.qa_models import HelpPost
 from bot.domain.resources import make_draft
 from bot.linkcheck import LinkChecker, LinkResult
 from tests.e2e.conftest import Launcher
 from tests.fakediscord import FakeDiscord, FakeMember, StoredMessage
+from tests.fakediscord.rest import RequestRecord, echo_channel
 
 Env = tuple[FakeDiscord, SteunpuntBot]
 NEXT_SLOT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -285,3 +287,165 @@ async def test_the_weekly_post_lists_the_heaviest_knowledge_gaps(steunpunt: Env,
     assert "Kennisgaten: 2 open" in text and "Deze week: 2 nieuw, 0 beantwoord" in text
     heaviest = text.index("subsidie voor een escape room in het depot · 3 vrager(s)")
     assert heaviest < text.index("microfilm \\*\\*conserveren\\*\\*")
+
+
+def weekly_sends(fake: FakeDiscord) -> list[RequestRecord]:
+    """The requests that sent a weekly post (with a run's nonce) to the moderators' channel."""
+    sent = fake.requests_to("POST", rf"/channels/{fake.world.moderators.id}/messages$")
+    return [r for r in sent if str((r.body or {}).get("nonce", "")).startswith("modweek")]
+
+
+def _write(bot: SteunpuntBot, sql: str) -> None:
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        conn.execute(sql)
+
+
+def _rows(bot: SteunpuntBot, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        return list(conn.execute(sql))
+
+
+def _move(fake: FakeDiscord, clock: FixedClock, delta: timedelta) -> None:
+    """Time passes, for the bot and for Discord (whose nonces are remembered for a few minutes only)."""
+    clock.advance(delta)
+    fake.advance(delta.total_seconds())
+
+
+async def _posted_but_not_recorded(fake: FakeDiscord, bot: SteunpuntBot, clock: FixedClock) -> StoredMessage:
+    """The week's post reached Discord, but the attempt ended before the bot recorded it (a time-out or a 5xx on
+    a send Discord created): the run is left ``posting`` and its job is retried."""
+    await configure(fake, bot)
+    await suggestion(bot, fake)
+    _move(fake, clock, NEXT_SLOT - clock.now())
+    await bot.run_jobs()
+    await bot.run_jobs()
+    [post] = weekly_posts(fake)
+    _write(bot, "UPDATE moderation_runs SET status = 'posting', message_id = NULL, posted_at = NULL")
+    _write(bot, "UPDATE jobs SET status = 'pending', finished_at = NULL WHERE kind = 'moderation.post'")
+    return post
+
+
+async def test_a_weekly_post_retried_after_the_nonce_window_is_found_not_posted_again(
+    steunpunt: Env, clock: FixedClock
+) -> None:
+    """The retry comes ten minutes later for the bot and for Discord, past Discord's nonce window (the job's
+    backoff goes well beyond it): the job first reads the moderators' channel, finds its post of the period there
+    and records it; nothing is posted twice (a re-send with the nonce alone would have been a second post)."""
+    fake, bot = steunpunt
+    post = await _posted_but_not_recorded(fake, bot, clock)
+    _move(fake, clock, timedelta(minutes=10))
+    assert timedelta(minutes=10).total_seconds() > fake.nonce_window
+    await bot.run_jobs()
+    assert weekly_posts(fake) == [post]
+    assert len(weekly_sends(fake)) == 1
+    assert fake.requests_to("GET", rf"/channels/{fake.world.moderators.id}/messages")  # looked before sending
+    assert _rows(bot, "SELECT status, message_id FROM moderation_runs") == [("posted", post.id)]
+
+
+async def test_a_weekly_post_retried_within_the_nonce_window_is_answered_by_discord(
+    steunpunt: Env, clock: FixedClock
+) -> None:
+    """A retry a minute later re-sends with the run's nonce; Discord answers with the post it already has (no
+    need to read the channel), and the run records that post."""
+    fake, bot = steunpunt
+    post = await _posted_but_not_recorded(fake, bot, clock)
+    _move(fake, clock, timedelta(minutes=1))
+    await bot.run_jobs()
+    assert weekly_posts(fake) == [post] and fake.deduplicated == [post.id]
+    assert not fake.requests_to("GET", rf"/channels/{fake.world.moderators.id}/messages")
+    assert _rows(bot, "SELECT status, message_id FROM moderation_runs") == [("posted", post.id)]
+
+
+async def test_an_older_weeks_post_is_not_taken_for_this_weeks(steunpunt: Env, clock: FixedClock) -> None:
+    """Last week's post is in the channel; this week's first send fails (503, nothing created) and its retry comes
+    after the nonce window: the lookup does not mistake last week's post for this week's, which is posted."""
+    fake, bot = steunpunt
+    await configure(fake, bot)
+    await suggestion(bot, fake)
+    _move(fake, clock, NEXT_SLOT - clock.now())
+    await bot.run_jobs()
+    await bot.run_jobs()
+    [last_week] = weekly_posts(fake)
+    fake.fail_next("POST", rf"/channels/{fake.world.moderators.id}/messages$", status=503)
+    _move(fake, clock, timedelta(days=7))
+    await bot.run_jobs()
+    await bot.run_jobs()
+    assert weekly_posts(fake) == [last_week]
+    _move(fake, clock, timedelta(minutes=10))
+    await bot.run_jobs()
+    posts = weekly_posts(fake)
+    assert len(posts) == 2 and posts[0] == last_week and "(2026-W50)" in posts[1].embed_text
+    assert fake.requests_to("GET", rf"/channels/{fake.world.moderators.id}/messages")  # looked before sending
+    assert _rows(bot, "SELECT period, status, message_id FROM moderation_runs ORDER BY period") == [
+        ("2026-W49", "posted", last_week.id),
+        ("2026-W50", "posted", posts[1].id),
+    ]
+
+
+async def test_a_member_with_too_many_open_reports_is_refused_privately(steunpunt: Env) -> None:
+    """Alice has the maximum of open reports: reporting one more message answers, only to her and in her language,
+    that she should wait; no form opens and nothing is stored. Once a moderator dealt with one, she may again."""
+    fake, bot = steunpunt
+    await configure(fake, bot)
+    moderation = bot.services.moderation
+    reports = [
+        await moderation.report(
+            fake.guild.id,
+            channel_id=fake.world.general.id,
+            message_id=800_000 + n,
+            jump_url=f"https://discord.com/channels/{fake.guild.id}/{fake.world.general.id}/{800_000 + n}",
+            reporter_id=fake.alice.id,
+            reason=None,
+        )
+        for n in range(MAX_OPEN_REPORTS)
+    ]
+    message = await fake.post_message(fake.world.general, fake.bob, "Nog een bericht")
+    refused = await fake.context_menu("Report to moderators", message, user=fake.alice)
+    assert refused.type == 4 and refused.ephemeral  # a message, not the form
+    assert refused.content == bot.i18n.t("moderation.report.too_many", "nl", limit=MAX_OPEN_REPORTS)
+    assert _rows(bot, "SELECT count(*) FROM moderation_reports") == [(MAX_OPEN_REPORTS,)]
+    await moderation.dismiss_report(fake.guild.id, reports[0].id, fake.moderator.id)
+    opened = await fake.context_menu("Report to moderators", message, user=fake.alice)
+    assert opened.modal is not None
+
+
+async def _unanswered(bot: SteunpuntBot, fake: FakeDiscord) -> int:
+    return (await bot.services.moderation.overview(fake.guild.id)).queue("unanswered").count
+
+
+async def test_a_locked_or_deleted_help_post_leaves_the_unanswered_queue(steunpunt: Env) -> None:
+    """An open post waits in the queue. A moderator locking it in Discord (no answer can come) takes it out, with
+    Maud's claim; unlocking puts it back. Closing (archiving) alone keeps it: Discord archives quiet posts itself.
+    Deleting the post takes it out for good."""
+    fake, bot = steunpunt
+    await configure(fake, bot)
+    await bot.services.guild_settings.update(fake.guild.id, help_forum_id=fake.world.forum.id)
+    thread = await fake.create_forum_post(fake.alice, "Wie kent een goede restaurator?", "Voor een schilderij.")
+    await fake.wait_until(
+        lambda: _rows(bot, "SELECT count(*) FROM help_posts") == [(1,)] or None, what="the help post recorded"
+    )
+    assert await _unanswered(bot, fake) == 1
+    await bot.services.moderation.open_item(fake.guild.id, "unanswered", str(thread.id), fake.moderator.id)
+
+    thread.archived = True
+    await echo_channel(fake, "THREAD_UPDATE", thread)
+    thread.locked = True
+    await echo_channel(fake, "THREAD_UPDATE", thread)
+    locked = "SELECT outcome, decided_by FROM moderation_decisions WHERE queue = 'unanswered'"
+    await fake.wait_until(lambda: _rows(bot, locked) == [("locked", None)] or None, what="the post locked")
+    assert await _unanswered(bot, fake) == 0
+    assert _rows(bot, "SELECT count(*) FROM moderation_claims") == [(0,)]
+
+    thread.locked = False
+    await echo_channel(fake, "THREAD_UPDATE", thread)
+    await fake.wait_until(lambda: _rows(bot, locked) == [] or None, what="the post unlocked")
+    assert await _unanswered(bot, fake) == 1  # archived, unlocked: still waiting for an answer
+
+    await fake.dispatch(
+        "THREAD_DELETE",
+        {"id": str(thread.id), "guild_id": str(fake.guild.id), "parent_id": str(fake.world.forum.id), "type": 11},
+    )
+    await fake.wait_until(
+        lambda: _rows(bot, "SELECT count(*) FROM help_posts") == [(0,)] or None, what="the help post removed"
+    )
+    assert await _unanswered(bot, fake) == 0

@@ -1137,6 +1137,7 @@ EXEMPT |= {
     "percent_text": "a catalogue text with a number",
     "hours_text": "a catalogue duration",
     "week_label": "a catalogue date",
+    "spans_years": "a yes/no about the period's weeks",
     "stats_charts": "the labels of PNG charts, not message text (tests/unit/test_stats_render.py)",
 }
 MODULES += (bot.render.stats,)

@@ -30,6 +30,8 @@ CREATE UNIQUE INDEX moderation_reports_guild_id_message_id_reporter_id_idx
     ON moderation_reports (guild_id, message_id, reporter_id) WHERE status = 'open';
 CREATE INDEX moderation_reports_guild_id_status_created_at_idx ON moderation_reports (guild_id, status, created_at);
 CREATE INDEX moderation_reports_guild_id_reporter_id_idx ON moderation_reports (guild_id, reporter_id);
+-- resolved and dismissed reports are deleted after the retention period (ModerationService.sweep)
+CREATE INDEX moderation_reports_resolved_at_idx ON moderation_reports (resolved_at) WHERE status <> 'open';
 
 CREATE TABLE moderation_claims (
     guild_id   INTEGER NOT NULL,
@@ -53,13 +55,15 @@ CREATE TABLE moderation_runs (
     -- planned: its post job is queued; posting: a send was attempted (a retry re-sends the same nonce);
     -- posted: message_id is the post; empty: every queue was empty, nothing was sent; failed: the channel
     -- could not be posted to (error)
-    status     TEXT    NOT NULL DEFAULT 'planned'
-               CHECK (status IN ('planned', 'posting', 'posted', 'empty', 'failed')),
-    channel_id INTEGER,
-    message_id INTEGER,
-    error      TEXT,
-    claimed_at TEXT    NOT NULL,
-    posted_at  TEXT,
+    status       TEXT    NOT NULL DEFAULT 'planned'
+                 CHECK (status IN ('planned', 'posting', 'posted', 'empty', 'failed')),
+    channel_id   INTEGER,
+    message_id   INTEGER,
+    error        TEXT,
+    claimed_at   TEXT    NOT NULL,
+    -- the first send attempt: a retry later than Discord's nonce window first looks for the post in the channel
+    attempted_at TEXT,
+    posted_at    TEXT,
     UNIQUE (guild_id, period)
 ) STRICT;
 
@@ -68,10 +72,13 @@ CREATE TABLE moderation_decisions (
     -- the queue (bot/domain/moderation/models.py DECISIONS) and the item's key within it (a thread id, as text)
     queue      TEXT    NOT NULL,
     item_key   TEXT    NOT NULL,
-    decided_by INTEGER NOT NULL,
+    -- NULL for a post locked in Discord (the gateway does not say by whom)
+    decided_by INTEGER,
     decided_at TEXT    NOT NULL,
-    -- not_faq: a solved help post that should not become an FAQ entry
-    outcome    TEXT    NOT NULL CHECK (outcome IN ('not_faq')),
+    -- not_faq: a solved help post that should not become an FAQ entry; locked: an unanswered help post a
+    -- moderator locked in Discord (no answer can come; unlocking it deletes the row, so it waits again)
+    outcome    TEXT    NOT NULL CHECK (outcome IN ('not_faq', 'locked')),
+    CHECK (outcome = 'locked' OR decided_by IS NOT NULL),
     PRIMARY KEY (guild_id, queue, item_key)
 ) STRICT;
 

@@ -45,10 +45,14 @@ _QUEUE_SQL: Final[dict[str, str]] = {
               WHERE d.guild_id = p.guild_id AND d.queue = 'faq_proposals'
                 AND d.item_key = CAST(p.thread_id AS TEXT))""",
     "unanswered": """
-        SELECT CAST(thread_id AS TEXT) AS item_key, title, created_at AS since, thread_id AS channel_id,
+        SELECT CAST(p.thread_id AS TEXT) AS item_key, p.title, p.created_at AS since, p.thread_id AS channel_id,
                NULL AS message_id, NULL AS jump_url, NULL AS address, NULL AS detail
-        FROM help_posts
-        WHERE guild_id = :guild_id AND status = 'open'""",
+        FROM help_posts AS p
+        WHERE p.guild_id = :guild_id AND p.status = 'open'
+          AND NOT EXISTS (
+              SELECT 1 FROM moderation_decisions AS d
+              WHERE d.guild_id = p.guild_id AND d.queue = 'unanswered'
+                AND d.item_key = CAST(p.thread_id AS TEXT))""",
     "reports": """
         SELECT CAST(id AS TEXT) AS item_key, '' AS title, created_at AS since, channel_id, message_id, jump_url,
                NULL AS address, reason AS detail
@@ -118,6 +122,14 @@ _UNCLAIM = """
 
 _CLAIM_GUILDS = "SELECT DISTINCT guild_id FROM moderation_claims ORDER BY guild_id"
 
+_DECIDED = """
+    SELECT 1 FROM moderation_decisions
+    WHERE guild_id = :guild_id AND queue = :queue AND item_key = :key AND outcome = :outcome"""
+
+_UNDECIDE = """
+    DELETE FROM moderation_decisions
+    WHERE guild_id = :guild_id AND queue = :queue AND item_key = :key AND outcome = :outcome"""
+
 _DECIDE = """
     INSERT INTO moderation_decisions (guild_id, queue, item_key, decided_by, decided_at, outcome)
     VALUES (:guild_id, :queue, :key, :moderator_id, :now, :outcome)
@@ -143,6 +155,19 @@ _REPORT_INSERT = """
     VALUES (:guild_id, :channel_id, :message_id, :jump_url, :reporter_id, :reason, :now)
     ON CONFLICT DO NOTHING
     RETURNING id"""
+
+_REPORTS_OPEN_BY = """
+    SELECT count(*) FROM moderation_reports
+    WHERE guild_id = :guild_id AND reporter_id = :reporter_id AND status = 'open'"""
+
+# resolved and dismissed reports go after the retention period (their reporter's id and reason with them)
+_PURGE_CLOSED_REPORT_CLAIMS = """
+    DELETE FROM moderation_claims
+    WHERE queue = 'reports'
+      AND EXISTS (SELECT 1 FROM moderation_reports AS r
+                  WHERE r.guild_id = moderation_claims.guild_id AND CAST(r.id AS TEXT) = moderation_claims.item_key
+                    AND r.status <> 'open' AND r.resolved_at < :before)"""
+_PURGE_CLOSED_REPORTS = "DELETE FROM moderation_reports WHERE status <> 'open' AND resolved_at < :before"
 
 _REPORT_CLOSE = """
     UPDATE moderation_reports SET status = :status, resolved_by = :moderator_id, resolved_at = :now
@@ -180,7 +205,7 @@ _FORGET_QUEUE_DECISIONS = """
 
 # --- weekly runs -----------------------------------------------------------------------------------------------
 
-_RUN_COLUMNS = " id, guild_id, period, slot, status, channel_id, message_id, claimed_at, posted_at"
+_RUN_COLUMNS = " id, guild_id, period, slot, status, channel_id, message_id, claimed_at, posted_at, attempted_at"
 
 _RUN_GET = "SELECT" + _RUN_COLUMNS + " FROM moderation_runs WHERE id = :id"
 _RUN_BY_PERIOD = "SELECT" + _RUN_COLUMNS + " FROM moderation_runs WHERE guild_id = :guild_id AND period = :period"
@@ -192,7 +217,8 @@ _RUN_INSERT = """
     RETURNING id"""
 
 _RUN_CLAIM_POST = """
-    UPDATE moderation_runs SET status = 'posting' WHERE id = :id AND status IN ('planned', 'posting')"""
+    UPDATE moderation_runs SET status = 'posting', attempted_at = coalesce(attempted_at, :now)
+    WHERE id = :id AND status IN ('planned', 'posting')"""
 
 _RUN_FINISH = """
     UPDATE moderation_runs SET status = :status, message_id = :message_id, error = :error, posted_at = :now
@@ -278,11 +304,31 @@ class ModerationRepo:
     # --- decisions -----------------------------------------------------------------------------------------------
 
     async def decide(
-        self, tx: Transaction, guild_id: int, queue: str, key: str, outcome: str, moderator_id: int, now: datetime
+        self,
+        tx: Transaction,
+        guild_id: int,
+        queue: str,
+        key: str,
+        outcome: str,
+        moderator_id: int | None,
+        now: datetime,
     ) -> bool:
-        """Record a moderator's decision on an item (it leaves its queue for good); False if it had one."""
+        """Record a moderator's decision on an item (it leaves its queue); False if it had one.
+
+        ``moderator_id`` is None only for a help post locked in Discord (``locked``: nobody known).
+        """
         params = {"guild_id": guild_id, "queue": queue, "key": key, "outcome": outcome, "moderator_id": moderator_id}
         return await tx.execute_rowcount(_DECIDE, {**params, "now": to_iso(now)}) > 0
+
+    async def decided(self, guild_id: int, queue: str, key: str, outcome: str) -> bool:
+        """Whether the item has a decision with this outcome."""
+        params = {"guild_id": guild_id, "queue": queue, "key": key, "outcome": outcome}
+        return await self._db.fetch_one(_DECIDED, params) is not None
+
+    async def undecide(self, tx: Transaction, guild_id: int, queue: str, key: str, outcome: str) -> bool:
+        """Delete a decision with this outcome (the item may wait in its queue again); False if there was none."""
+        params = {"guild_id": guild_id, "queue": queue, "key": key, "outcome": outcome}
+        return await tx.execute_rowcount(_UNDECIDE, params) > 0
 
     # --- reports -------------------------------------------------------------------------------------------------
 
@@ -323,6 +369,17 @@ class ModerationRepo:
             },
         )
         return int(rows[0]["id"]) if rows else None
+
+    async def open_reports_of(self, guild_id: int, reporter_id: int, read: Reader | None = None) -> int:
+        """How many open reports the member has in this server."""
+        params = {"guild_id": guild_id, "reporter_id": reporter_id}
+        return int(await (read or self._db).fetch_value(_REPORTS_OPEN_BY, params) or 0)
+
+    async def purge_closed_reports(self, tx: Transaction, before: datetime) -> int:
+        """Delete reports resolved or dismissed before ``before`` (and any claim left on them); returns how many."""
+        params = {"before": to_iso(before)}
+        await tx.execute_rowcount(_PURGE_CLOSED_REPORT_CLAIMS, params)
+        return await tx.execute_rowcount(_PURGE_CLOSED_REPORTS, params)
 
     async def close_report(
         self, tx: Transaction, guild_id: int, report_id: int, status: str, moderator_id: int, now: datetime
@@ -377,9 +434,9 @@ class ModerationRepo:
         rows = await tx.execute_returning(_RUN_INSERT, {**params, "now": to_iso(now)})
         return int(rows[0]["id"]) if rows else None
 
-    async def claim_post(self, tx: Transaction, run_id: int) -> bool:
-        """Mark a run ``posting`` before sending; False when it was finished meanwhile."""
-        return await tx.execute_rowcount(_RUN_CLAIM_POST, {"id": run_id}) > 0
+    async def claim_post(self, tx: Transaction, run_id: int, now: datetime) -> bool:
+        """Mark a run ``posting`` before sending (noting the first attempt); False when it was finished meanwhile."""
+        return await tx.execute_rowcount(_RUN_CLAIM_POST, {"id": run_id, "now": to_iso(now)}) > 0
 
     async def finish_run(
         self,
@@ -447,4 +504,5 @@ def _to_run(row: sqlite3.Row) -> Run:
         message_id=row["message_id"],
         claimed_at=row["claimed_at"],
         posted_at=row["posted_at"],
+        attempted_at=row["attempted_at"],
     )

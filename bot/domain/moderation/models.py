@@ -31,10 +31,17 @@ DECISIONS: Final[dict[str, tuple[str, ...]]] = {"faq_proposals": ("not_faq",)}
 ``not_faq``: a solved help post that should not become an FAQ entry (promoting it is the other way out).
 """
 
+LOCKED: Final = "locked"
+"""The outcome recorded (with no moderator: the gateway does not say who) when a help post is locked in Discord:
+no answer can come, so it leaves the ``unanswered`` queue; unlocking it deletes the decision. Not a button: it
+is not in :data:`DECISIONS`."""
+
 OLDEST_SHOWN: Final = 3
 """How many of each queue's oldest items the overview lists (and offers to open)."""
 REASON_MAX: Final = 300
 """The longest reason a member may give with a report."""
+MAX_OPEN_REPORTS: Final = 5
+"""How many open reports one member may have in a server at a time (so nobody floods the queue)."""
 REPORT_STATUSES: Final[tuple[str, ...]] = ("open", "resolved", "dismissed")
 
 WEEKLY_JOB: Final = "moderation.weekly"
@@ -162,6 +169,8 @@ class Run:
     message_id: int | None
     claimed_at: str
     posted_at: str | None
+    attempted_at: str | None = None
+    """The first send attempt (kept by every retry): a retry later than Discord's nonce window looks first."""
 
     @property
     def nonce(self) -> str:

@@ -7,7 +7,8 @@ The weekly post follows the digest's schedule (the server's digest weekday and h
 :mod:`bot.domain.digest.schedule`): each server with a moderators' channel has one ``moderation.weekly`` job due
 at its next slot. It claims the period (a run row, unique per server and period) and queues the cog's
 ``moderation.post`` in the same transaction, then waits for the next slot; a second planner finds the period
-taken. The post job claims the send and sends with the run's nonce, so a retry never posts twice.
+taken. The post job claims the send and sends with the run's nonce, so a retry never posts twice (a retry later
+than Discord's nonce window first looks for the post in the channel: :meth:`ModerationService.post_needs_lookup`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from typing import TYPE_CHECKING, ClassVar, Final, Protocol
 
 from bot.clock import Clock, from_iso, to_iso
 from bot.domain.digest import schedule
+from bot.domain.digest.service import NONCE_SAFE
 from bot.domain.jobs import RetryLater
 from bot.domain.moderation.models import (
     DECISIONS,
+    LOCKED,
+    MAX_OPEN_REPORTS,
     OLDEST_SHOWN,
     POST_JOB,
     QUEUES,
@@ -38,6 +42,7 @@ from bot.domain.moderation.models import (
     WeeklyContent,
     weekly_key,
 )
+from bot.domain.retention import Retention
 from bot.errors import Conflict, Invalid, NotFound
 
 if TYPE_CHECKING:
@@ -56,6 +61,9 @@ WEEK: Final = timedelta(days=7)
 SWEEP_EVERY: Final = timedelta(days=1)
 KEEP_RUNS: Final = timedelta(weeks=26)
 """Weekly runs are deleted this long after their slot (by the daily sweep)."""
+KEEP_CLOSED_REPORTS: Final = Retention().closed_reports
+"""Resolved and dismissed reports are deleted this long after they were closed (by the daily sweep); the process
+uses the search-log retention (``SEARCH_LOG_RETENTION_DAYS``), passed in by :func:`bot.services.build_services`."""
 ERROR_MAX: Final = 200
 KEY_MAX: Final = 20
 _DECIDED_TARGETS: Final = {"faq_proposals": "help_post"}
@@ -110,8 +118,10 @@ class ModerationService:
         jobs: JobService,
         audit: AuditRepo,
         clock: Clock,
+        keep_closed_reports: timedelta = KEEP_CLOSED_REPORTS,
     ) -> None:
         self._uow = uow
+        self._keep_closed_reports = keep_closed_reports
         self._repo = repo
         self._settings = guild_settings
         self._jobs = jobs
@@ -216,11 +226,46 @@ class ModerationService:
         log.info("Server %s: moderator %s decided %s on %s %s", guild_id, moderator_id, outcome, queue, key)
         return item
 
+    async def help_post_locked(self, guild_id: int, thread_id: int, locked: bool) -> bool:
+        """A thread was locked or unlocked in Discord: a locked open help post leaves the ``unanswered`` queue.
+
+        Locking is a moderator's way of saying no answer will come (recorded as a :data:`LOCKED` decision without
+        a moderator; its claim goes); unlocking it puts it back. A post that is merely closed (archived) stays: Discord
+        also archives posts nobody replied to after a while, and those are what the queue is for. Deleted posts
+        leave with their help post (:meth:`bot.domain.qa.QAService.post_removed`). Returns whether anything changed;
+        threads that are not open help posts change nothing (and cost one read).
+        """
+        key = str(thread_id)
+        if locked and await self._repo.item(guild_id, "unanswered", key) is None:
+            return False
+        if not locked and not await self._repo.decided(guild_id, "unanswered", key, LOCKED):
+            return False
+        async with self._uow.transaction() as tx:
+            if locked:
+                changed = await self._repo.decide(tx, guild_id, "unanswered", key, LOCKED, None, self._clock.now())
+                await self._repo.clean_claims(tx, guild_id, ("unanswered",))
+            else:
+                changed = await self._repo.undecide(tx, guild_id, "unanswered", key, LOCKED)
+        if changed:
+            log.info("Server %s: help post %s %s", guild_id, thread_id, "locked" if locked else "unlocked")
+        return changed
+
     # --- reports -------------------------------------------------------------------------------------------------
 
     async def has_open_report(self, guild_id: int, message_id: int, reporter_id: int) -> bool:
         """Whether the member already reported this message and the report is still open."""
         return await self._repo.open_report_by(guild_id, message_id, reporter_id) is not None
+
+    async def ensure_may_report(self, guild_id: int, message_id: int, reporter_id: int) -> None:
+        """Refuse (:class:`Conflict`) before the report form opens, when the member may not report this message.
+
+        The member reported it already (still open), or has :data:`MAX_OPEN_REPORTS` open reports in this server.
+        :meth:`report` checks both again.
+        """
+        if await self.has_open_report(guild_id, message_id, reporter_id):
+            raise Conflict("moderation.report.already")
+        if await self._repo.open_reports_of(guild_id, reporter_id) >= MAX_OPEN_REPORTS:
+            raise Conflict("moderation.report.too_many", limit=MAX_OPEN_REPORTS)
 
     async def report(
         self,
@@ -234,7 +279,8 @@ class ModerationService:
     ) -> Report:
         """Store a member's report of a message: where it is, never its text.
 
-        Once per member and message while open (:class:`Conflict` otherwise); audited in the same transaction.
+        Once per member and message while open, and at most :data:`MAX_OPEN_REPORTS` open per member and server
+        (:class:`Conflict` otherwise, nothing stored); audited in the same transaction.
         """
         cleaned = _reason(reason)
         now = self._clock.now()
@@ -251,6 +297,8 @@ class ModerationService:
             )
             if report_id is None:
                 raise Conflict("moderation.report.already")
+            if await self._repo.open_reports_of(guild_id, reporter_id, tx) > MAX_OPEN_REPORTS:
+                raise Conflict("moderation.report.too_many", limit=MAX_OPEN_REPORTS)  # rolls the insert back
             await self._audit.record(
                 tx,
                 guild_id=guild_id,
@@ -396,6 +444,9 @@ class ModerationService:
     async def sweep(self) -> int:
         """Every server with a moderators' channel gets its weekly job (if it lost it); stale claims, old runs go.
 
+        Resolved and dismissed reports (their reporter's id and reason) are deleted once they were closed longer
+        than the retention period (``keep_closed_reports``); open reports stay until a moderator deals with them.
+
         Returns how many servers got a job they did not have.
         """
         now = self._clock.now()
@@ -415,6 +466,9 @@ class ModerationService:
                 await self._repo.clean_unknown_queues(tx, guild_id, QUEUES)
                 await self._repo.clean_claims(tx, guild_id, QUEUES)
             await self._repo.purge_runs(tx, now - KEEP_RUNS)
+            purged = await self._repo.purge_closed_reports(tx, now - self._keep_closed_reports)
+        if purged:
+            log.info("Deleted %d closed report(s) past their retention", purged)
         return added
 
     # --- the weekly post: sending (the cog's ``moderation.post`` job) ----------------------------------------------
@@ -425,9 +479,25 @@ class ModerationService:
         return run if run is not None and run.status in ("planned", "posting") else None
 
     async def claim_post(self, run: Run) -> bool:
-        """Mark the run ``posting`` before sending (a retry re-sends with the same nonce); False when finished."""
+        """Mark the run ``posting`` before sending (a retry re-sends with the same nonce); False when finished.
+
+        The first claim's moment is kept (``attempted_at``) for :meth:`post_needs_lookup`.
+        """
         async with self._uow.transaction() as tx:
-            return await self._repo.claim_post(tx, run.id)
+            return await self._repo.claim_post(tx, run.id, self._clock.now())
+
+    def post_needs_lookup(self, run: Run) -> bool:
+        """Whether an earlier attempt may have posted the run so long ago that Discord's nonce no longer catches it.
+
+        As the digest's channel post does (:data:`bot.domain.digest.service.NONCE_SAFE`): a retry whose first
+        attempt is older than that first looks in the channel for the post. ``run`` as :meth:`due_post` returned
+        it (before this attempt's claim).
+        """
+        return (
+            run.status == "posting"
+            and run.attempted_at is not None
+            and self._clock.now() - from_iso(run.attempted_at) >= NONCE_SAFE
+        )
 
     async def weekly_content(self, run: Run) -> WeeklyContent:
         """The overview and every added section, for the week that ends at the run's slot."""
