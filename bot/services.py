@@ -126,7 +126,7 @@ def build_services(
     system = SystemService(db, BotStateRepo(db), guild_settings, clock, __version__)
     setup = SetupService(db, SetupRepo(db), guild_settings, clock, jobs, retention)
     setup.register_jobs(job_runner)
-    cleanup = RetentionService(db, knowledge_repo, members_repo, jobs, setup, clock, retention)
+    cleanup = RetentionService(db, knowledge_repo, members_repo, jobs, setup, clock, retention, gaps=gaps)
     cleanup.register_jobs(job_runner)
     skills, match = _build_skills(db, clock, guild_settings, members, jobs, job_runner)
     routing = _build_routing(db, clock, qa, skills, match, guild_settings, members, jobs, job_runner)

@@ -11,17 +11,23 @@ that stand for it (Dutch and English stems and glossary concepts). Two concepts 
 inflections, word order and a Dutch/English pair meet; two questions are one gap when the Jaccard similarity of
 their concepts reaches :data:`GROUPING_THRESHOLD`.
 
-A gap closes itself: every write to the search index of a server with open gaps queues one re-check job
-(:data:`RECHECK_JOB`, in the same transaction). It runs each open gap's stored question through the search and
-closes the gap by the first result that is confident (it covers the question as /ask requires) and was added or
-changed since the gap was last asked. Moderators may dismiss a gap with a reason (audited).
+A gap closes itself. Every write of new or changed content to the search index (an FAQ entry, an approved
+resource, a solved post, an import; not a re-analysis of stored documents) looks up, inside its transaction, the
+open gaps whose signature shares a term with a written document (an indexed lookup in ``gap_terms``), queues those
+``(gap, document)`` pairs and one re-check job per server (:data:`RECHECK_JOB`). A shared document (guild 0)
+queues them for every server with such a gap. The job runs only those gaps' questions through the search and
+closes a gap by the first result that is one of its queued documents, confident (it covers the question as /ask
+requires) and not an answer an asker called "not useful". Moderators may dismiss a gap with a reason (audited).
+
+/ask records its gap after the member has the answer (:meth:`GapService.record_own`), and the grouping reads the
+open gaps before the write transaction; only gaps opened meanwhile are compared inside it.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Final
@@ -38,7 +44,7 @@ from bot.errors import Conflict, NotFound
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from bot.db.database import Transaction, UnitOfWork
+    from bot.db.database import Reader, Transaction, UnitOfWork
     from bot.db.repos.audit import AuditRepo
     from bot.db.repos.gaps import GapsRepo
     from bot.domain.job_runner import JobRunner
@@ -62,6 +68,7 @@ GROUPING_CANDIDATES: Final = 2000
 """Open gaps of a server a new question is compared with (the most recently asked)."""
 RECHECK_JOB: Final = "gaps.recheck"
 RECHECK_BATCH: Final = 200
+"""Gaps one round of the re-check reads from its queue."""
 REASON_MIN, REASON_MAX = 3, 300
 PER_PAGE: Final = 5
 RECENTLY_CLOSED: Final = 3
@@ -144,6 +151,30 @@ def similarity(a: Signature, b: Signature) -> float:
     return matched / (len(a) + len(b) - matched)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A question ready to be counted: its signature and the open gap it joins, read before the write transaction.
+
+    ``seen`` is the highest gap id at that read; gaps opened after it are compared inside the transaction.
+    """
+
+    guild_id: int
+    text: str
+    signature: Signature
+    best: tuple[float, int] | None
+    seen: int
+
+
+def closest(mine: Signature, candidates: Sequence[tuple[int, Signature]]) -> tuple[float, int] | None:
+    """The most similar candidate gap at or above :data:`GROUPING_THRESHOLD` (score, gap id), or None."""
+    best: tuple[float, int] | None = None
+    for gap_id, theirs in candidates:
+        score = similarity(mine, theirs)
+        if score >= GROUPING_THRESHOLD and (best is None or score > best[0]):
+            best = (score, gap_id)
+    return best
+
+
 def weak_signal(result: SearchResult) -> str | None:
     """Whether an /ask answer makes a gap: ``no_result``, ``low_confidence``, or None for a good answer."""
     if not result.hits:
@@ -192,62 +223,110 @@ class GapService:
         """See :func:`weak_signal`: the gap signal of an /ask answer, or None for a good one."""
         return weak_signal(result)
 
-    async def record(self, tx: Transaction, guild_id: int, user_id: int, question: str, signal: str) -> int | None:
-        """Count a member's unanswered question inside the caller's transaction; returns the gap's id.
+    async def prepare(self, guild_id: int, question: str, tx: Reader | None = None) -> Prepared | None:
+        """Read what counting a question needs (outside the write transaction unless ``tx`` is given).
 
-        The question joins the open gap of this server it nearly duplicates (the closest one), else opens a new
-        gap with the member's wording. A member counts once per gap; an escalation (forum, routing) counts once
-        per member and kind. None when the question has no words the search reads.
+        None when the question has no words the search reads.
         """
-        if signal not in SIGNALS:
-            raise ValueError(f"unknown gap signal {signal!r}")
         text = " ".join(question.split())[:ASK_MAX]
         mine = signature(text, self._glossary)
         if not mine:
             return None
+        candidates, seen = await self._repo.grouping_candidates(guild_id, GROUPING_CANDIDATES, tx)
+        return Prepared(guild_id, text, mine, closest(mine, candidates), seen)
+
+    async def record_prepared(
+        self,
+        tx: Transaction,
+        prepared: Prepared,
+        user_id: int,
+        signal: str,
+        *,
+        rejected: Iterable[int] = (),
+    ) -> int:
+        """Count a prepared question inside the caller's transaction; returns the gap's id.
+
+        The question joins the open gap of this server it nearly duplicates (the closest one), else opens a new
+        gap in the member's wording. A member counts once per gap; an escalation (forum, routing) counts once
+        per member and kind. ``rejected``: the documents the member called not useful (they never close the gap).
+        """
+        if signal not in SIGNALS:
+            raise ValueError(f"unknown gap signal {signal!r}")
+        guild_id, mine = prepared.guild_id, prepared.signature
+        best = prepared.best
+        newer = closest(mine, await self._repo.open_signatures_after(tx, guild_id, prepared.seen))
+        if newer is not None and (best is None or newer[0] > best[0]):
+            best = newer
+        if best is not None and not await self._repo.is_open(tx, best[1]):  # closed meanwhile: compare again
+            candidates, _ = await self._repo.grouping_candidates(guild_id, GROUPING_CANDIDATES, tx)
+            best = closest(mine, candidates)
         now = self._clock.now()
-        gap_id = await self._closest(tx, guild_id, mine)
-        if gap_id is None:
-            gap_id = await self._repo.insert(tx, guild_id, text, mine, now)
-        await self._repo.add_asker(tx, gap_id, guild_id, user_id, signal, now)
+        gap_id = best[1] if best is not None else await self._repo.insert(tx, guild_id, prepared.text, mine, now)
+        await self._repo.add_asker(tx, gap_id, guild_id, user_id, prepared.text, signal, now)
+        await self._repo.add_rejections(tx, gap_id, rejected)
         await self._repo.recount(tx, gap_id, ESCALATION_BONUS, now)
         return gap_id
 
+    async def record(self, tx: Transaction, guild_id: int, user_id: int, question: str, signal: str) -> int | None:
+        """Count a member's unanswered question inside the caller's transaction (see :meth:`record_prepared`).
+
+        Returns the gap's id; None when the question has no words the search reads.
+        """
+        if signal not in SIGNALS:
+            raise ValueError(f"unknown gap signal {signal!r}")
+        prepared = await self.prepare(guild_id, question, tx)
+        return None if prepared is None else await self.record_prepared(tx, prepared, user_id, signal)
+
     async def record_own(self, guild_id: int, user_id: int, question: str, signal: str) -> int | None:
-        """:meth:`record` in a transaction of its own (for /ask, which writes nothing else)."""
+        """:meth:`record` in a transaction of its own, the grouping read before it (for /ask, after its answer)."""
+        if signal not in SIGNALS:
+            raise ValueError(f"unknown gap signal {signal!r}")
+        prepared = await self.prepare(guild_id, question)
+        if prepared is None:
+            return None
         async with self._uow.transaction() as tx:
-            return await self.record(tx, guild_id, user_id, question, signal)
+            return await self.record_prepared(tx, prepared, user_id, signal)
 
     async def routing_started(self, tx: Transaction, post: HelpPost) -> None:
         """A help post is routed to members (unanswered, or "ask a person"): an escalation of its question."""
         await self.record(tx, post.guild_id, post.author_id, post.title, "routing")
 
-    async def _closest(self, tx: Transaction, guild_id: int, mine: Signature) -> int | None:
-        best: tuple[float, int] | None = None
-        for gap_id, theirs in await self._repo.open_signatures(tx, guild_id, GROUPING_CANDIDATES):
-            score = similarity(mine, theirs)
-            if score >= GROUPING_THRESHOLD and (best is None or score > best[0]):
-                best = (score, gap_id)
-        return None if best is None else best[1]
-
     # --- closing itself ---------------------------------------------------------------------------------------
 
     async def documents_written(self, tx: Transaction, records: Sequence[IndexRecord], done: Upserted) -> None:
-        """The index changed (FAQ entry, approved resource, solved post): queue a re-check of open gaps.
+        """New or changed content was indexed (FAQ entry, approved resource, solved post, import).
 
-        Called by the search engine inside the writing transaction, so the job commits with the document.
-        One pending re-check per server is enough; while one runs, one more waits behind it.
+        Called by the search engine inside the writing transaction, so the re-checks commit with the documents:
+        each open gap that shares a signature term with a written document is queued with that document (a shared
+        document, guild 0, for gaps of every server), and one re-check job per server; while one runs, one more
+        waits behind it. A write that changed nothing, or shares no term with an open gap, queues nothing.
         """
-        if not done.changed:
+        if not done.changed or not records or len(done.ids) != len(records):
             return
-        for guild_id in sorted({r.doc.guild_id for r in records} - {SHARED_GUILD}):
-            if not await self._repo.has_open(tx, guild_id):
-                continue
+        guilds = {r.doc.guild_id for r in records}
+        terms = [r.terms() for r in records]
+        found = await self._repo.open_gaps_with_terms(
+            tx, None if SHARED_GUILD in guilds else sorted(guilds), set().union(*terms)
+        )
+        if not found:
+            return
+        gaps_of: dict[str, list[tuple[int, int]]] = {}
+        for gap_id, guild_id, term in found:
+            gaps_of.setdefault(term, []).append((gap_id, guild_id))
+        pending: set[tuple[int, int, int]] = set()
+        for record, words, doc_id in zip(records, terms, done.ids, strict=True):
+            owner = record.doc.guild_id
+            for term in words & gaps_of.keys():
+                pending.update((g, s, doc_id) for g, s in gaps_of[term] if owner in (s, SHARED_GUILD))
+        if not pending:
+            return
+        await self._repo.add_rechecks(tx, pending)
+        for guild_id in sorted({s for _, s, _ in pending}):
             key = f"{RECHECK_JOB}:{guild_id}"
             if await self._jobs.enqueue(tx, RECHECK_JOB, dedupe_key=key, guild_id=guild_id) is not None:
                 continue
             active = await self._jobs.find_active(key)
-            if active is not None and active.status == "running":  # it may have read the gaps before this write
+            if active is not None and active.status == "running":  # it may have read its queue before this write
                 await self._jobs.enqueue(tx, RECHECK_JOB, dedupe_key=f"{key}:next", guild_id=guild_id)
 
     async def _recheck_job(self, job: Job) -> None:
@@ -255,38 +334,60 @@ class GapService:
             await self.recheck(job.guild_id)
 
     async def recheck(self, guild_id: int) -> int:
-        """Run every open gap's question through the search; close those now answered. Returns how many closed.
+        """Search again for the server's queued gaps; close those a queued document now answers. Returns how many.
 
-        Idempotent: a gap closes once (and only while it is still as it was read).
+        Only the queued ``(gap, document)`` pairs that were read are removed, so documents queued meanwhile are
+        re-checked too. Idempotent: a gap closes once; a gap asked again meanwhile is read again and still closes.
         """
-        closed, after = 0, 0
-        while batch := await self._repo.open_after(guild_id, after, RECHECK_BATCH):
-            after = batch[-1].id
-            for gap in batch:
-                hit = await self.answering(gap)
-                if hit is None:
-                    continue
-                doc = hit.document
-                async with self._uow.transaction() as tx:
-                    if await self._repo.close(
-                        tx,
-                        gap,
-                        source=doc.source,
-                        source_key=doc.source_key,
-                        document_id=doc.id,
-                        now=self._clock.now(),
-                    ):
-                        closed += 1
+        closed = 0
+        while pending := await self._repo.pending_rechecks(guild_id, RECHECK_BATCH):
+            done: list[tuple[int, int]] = []
+            for gap_id, documents in pending.items():
+                if await self._close_if_answered(guild_id, gap_id, documents):
+                    closed += 1
+                else:
+                    done += [(gap_id, d) for d in documents]
+            async with self._uow.transaction() as tx:
+                await self._repo.clear_rechecks(tx, done)
         if closed:
             log.info("Closed %d knowledge gap(s) in server %s", closed, guild_id)
         return closed
 
-    async def answering(self, gap: Gap) -> SearchHit | None:
-        """The result that now answers a gap's question: confident, and added or changed since it was last asked."""
-        result = await self._search.answer(gap.guild_id, gap.question, limit=SUGGESTIONS)
+    async def _close_if_answered(self, guild_id: int, gap_id: int, documents: set[int]) -> bool:
+        """Close the gap if one of its queued ``documents`` answers it; clears its queue when it closes."""
+        gap = await self._repo.get(guild_id, gap_id)
+        if gap is None or gap.status != "open":
+            return False
+        hit = await self.answering(gap, documents)
+        if hit is None:
+            return False
+        doc = hit.document
+        async with self._uow.transaction() as tx:
+            current = await self._repo.get(guild_id, gap_id, tx)  # asked again or re-worded meanwhile: still open?
+            if current is None or current.status != "open":
+                return False
+            if current.question != gap.question and coverage(current.question, _text(hit)) < ASK_CONFIDENCE_FLOOR:
+                return False
+            return await self._repo.close(
+                tx,
+                current,
+                source=doc.source,
+                source_key=doc.source_key,
+                document_id=doc.id,
+                now=self._clock.now(),
+            )
+
+    async def answering(self, gap: Gap, documents: Iterable[int]) -> SearchHit | None:
+        """The result that now answers a gap's question, if any.
+
+        It is confident, one of ``documents`` (freshly written ones), and none an asker called not useful.
+        """
+        fresh = set(documents) - await self._repo.rejected(gap.id)
+        if not fresh:
+            return None
+        result = await self._search.search(gap.guild_id, gap.question, limit=SUGGESTIONS)  # workers if any
         for hit in result.hits:
-            fresh = hit.document.updated_at >= gap.last_asked_at
-            if fresh and coverage(gap.question, _text(hit)) >= ASK_CONFIDENCE_FLOOR:
+            if hit.document.id in fresh and coverage(gap.question, _text(hit)) >= ASK_CONFIDENCE_FLOOR:
                 return hit
         return None
 
@@ -350,5 +451,33 @@ class GapService:
         return await self._repo.export_member(guild_id, user_id)
 
     async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
-        """Remove the member as an asker (weights recounted); a gap only they asked goes, its text being theirs."""
-        return await self._repo.forget_member(tx, guild_id, user_id, ESCALATION_BONUS)
+        """Remove the member as an asker (weights recounted); a gap only they asked goes, its text being theirs.
+
+        A gap shown in their words is shown in the words of another asker from now on. A gap they dismissed keeps
+        its reason, without their id.
+        """
+        asked = await self._repo.asked_by(tx, guild_id, user_id)
+        touched = await self._repo.forget_asker(tx, guild_id, user_id)
+        for gap_id, theirs in asked:
+            gap = await self._repo.get(guild_id, gap_id, tx)
+            if gap is None:
+                continue
+            others = await self._repo.wordings(tx, gap_id)
+            if not others:
+                touched += int(await self._repo.delete(tx, guild_id, gap_id))
+                continue
+            if gap.question == theirs and theirs not in others:
+                wording = others[0]
+                await self._repo.reword(tx, gap, wording, signature(wording, self._glossary))
+                touched += 1
+            await self._repo.recount(tx, gap_id, ESCALATION_BONUS, None)
+        return touched + await self._repo.forget_dismisser(tx, guild_id, user_id)
+
+    # --- retention --------------------------------------------------------------------------------------------
+
+    async def purge(self, tx: Transaction, before: datetime) -> int:
+        """Delete old gaps with their askers' words; returns how many (part of the daily clean-up's transaction).
+
+        Those closed or set aside before ``before`` (the retention of logged searches), and open ones not asked since.
+        """
+        return await self._repo.purge(tx, before)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.db.database import Transaction, UnitOfWork
     from bot.db.repos.audit import AuditRepo
     from bot.db.repos.qa import QaRepo
-    from bot.domain.gaps import GapService
+    from bot.domain.gaps import GapService, Prepared
     from bot.domain.search.engine import SearchEngine
 
 log = logging.getLogger(__name__)
@@ -137,22 +137,33 @@ class QAService:
 
     # --- asking ----------------------------------------------------------------------------------
 
-    async def ask(
-        self, guild_id: int, text: str, *, lang: str | None = None, user_id: int | None = None
-    ) -> tuple[int, SearchResult]:
+    async def ask(self, guild_id: int, text: str, *, lang: str | None = None) -> tuple[int, SearchResult]:
         """Search the knowledge base for a member's question; returns the search id (for feedback) and hits.
 
-        With the asker's ``user_id``, a question without a good answer (nothing found, or only weak matches)
-        is counted in the knowledge-gap ledger.
+        Nothing here waits for the write lock: the member gets the answer first, and :meth:`after_ask` counts a
+        question without a good answer in the knowledge-gap ledger afterwards.
         """
         question = clean_text(text, limit=ASK_MAX, minimum=ASK_MIN, key="qa.ask")
         result = await self._search.search(guild_id, question, limit=SUGGESTIONS, lang=lang)
         search_id = await self._search.log(guild_id, question, len(result.hits))  # written in a later batch
-        if self._gaps is not None and user_id is not None:
-            signal = self._gaps.weak_signal(result)
-            if signal is not None:
-                await self._gaps.record_own(guild_id, user_id, question, signal)
         return search_id, result
+
+    async def after_ask(self, guild_id: int, user_id: int, result: SearchResult) -> int | None:
+        """After /ask answered: count the question in the knowledge-gap ledger if it got no good answer.
+
+        Returns the gap's id, or None (a good answer, no words the search reads, or the ledger could not be
+        written: that is logged, never shown, since the member already has their answer).
+        """
+        if self._gaps is None:
+            return None
+        signal = self._gaps.weak_signal(result)
+        if signal is None:
+            return None
+        try:
+            return await self._gaps.record_own(guild_id, user_id, result.query, signal)
+        except Exception:  # the answer was sent; the ledger is best effort
+            log.exception("Could not record a knowledge gap in server %s", guild_id)
+            return None
 
     async def feedback(
         self, guild_id: int, user_id: int, search_id: int, document_id: int | None, helpful: bool
@@ -170,10 +181,15 @@ class QAService:
             if doc is None or doc.guild_id not in (guild_id, SHARED_GUILD):
                 raise NotFound("qa.feedback.gone")
             document = (doc.guild_id, doc.source, doc.source_key)
-        question: str | None = None
+        prepared: Prepared | None = None
+        shown: set[int] = set()
         if not helpful and self._gaps is not None:  # "not useful": the question is a knowledge gap
             await self._search.flush_log()
             question = await self._repo.logged_query(guild_id, search_id)
+            if question is not None:  # what they were shown never closes it (searched again: not stored)
+                prepared = await self._gaps.prepare(guild_id, question)
+                answer = await self._search.search(guild_id, question, limit=SUGGESTIONS)
+                shown = {hit.document.id for hit in answer.hits} | ({document_id} if document_id else set())
         now = self._clock.now()
         async with self._uow.transaction() as tx:
             replaced = await self._repo.record_feedback(tx, guild_id, user_id, search_id, document_id, helpful, now)
@@ -181,8 +197,8 @@ class QAService:
                 await self._search.vote(tx, replaced, guild_id, user_id, None)
             if document is not None:
                 await self._search.vote(tx, document, guild_id, user_id, helpful)
-            if question is not None and self._gaps is not None:
-                await self._gaps.record(tx, guild_id, user_id, question, "not_useful")
+            if prepared is not None and self._gaps is not None:
+                await self._gaps.record_prepared(tx, prepared, user_id, "not_useful", rejected=shown)
 
     # --- FAQ -------------------------------------------------------------------------------------
 
@@ -297,12 +313,13 @@ class QAService:
         ``from_ask``: posted from /ask because no answer fitted (an escalation of a knowledge gap).
         """
         title = clean_text(post.title, limit=POST_TITLE_MAX, key="qa.post.title")
+        gap = await self._gaps.prepare(post.guild_id, title) if from_ask and self._gaps is not None else None
         async with self._uow.transaction() as tx:
             stored = replace(post, title=title)
             if not await self._repo.post_insert(tx, stored, self._clock.now()):
                 return False
-            if from_ask and self._gaps is not None:
-                await self._gaps.record(tx, post.guild_id, post.author_id, title, "forum")
+            if gap is not None and self._gaps is not None:
+                await self._gaps.record_prepared(tx, gap, post.author_id, "forum")
             for listener in self._post_listeners:
                 await listener(tx, stored, ask_person)
         return True

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from bot.db.database import UnitOfWork
     from bot.db.repos.knowledge import KnowledgeRepo
     from bot.db.repos.members import MembersRepo
+    from bot.domain.gaps import GapService
     from bot.domain.job_runner import JobRunner
     from bot.domain.jobs import Job, JobService
     from bot.domain.setup import SetupService
@@ -31,7 +32,8 @@ class Retention:
     guild_days: int = 30
     """A departed server's data, after the bot was removed."""
     search_log_days: int = 180
-    """Logged searches (for /gaps); they carry no member id, but their text may be personal."""
+    """Logged searches (for /gaps); they carry no member id, but their text may be personal. Knowledge gaps
+    (their askers' words) go with them: closed or set aside this long ago, or open and not asked since."""
     notice_days: int = 90
     """Notices after they were delivered."""
     finished_job_days: int = 30
@@ -55,6 +57,7 @@ class CleanupReport:
     notices: int
     jobs: int
     servers: int
+    gaps: int = 0
 
 
 class RetentionService:
@@ -69,6 +72,7 @@ class RetentionService:
         setup: SetupService,
         clock: Clock,
         retention: Retention,
+        gaps: GapService | None = None,
     ) -> None:
         self._uow = uow
         self._knowledge = knowledge
@@ -77,6 +81,7 @@ class RetentionService:
         self._setup = setup
         self._clock = clock
         self._retention = retention
+        self._gaps = gaps
 
     def register_jobs(self, runner: JobRunner) -> None:
         """Run :meth:`cleanup` every day, the first a day after the first start.
@@ -96,11 +101,18 @@ class RetentionService:
         async with self._uow.transaction() as tx:
             searches = await self._knowledge.purge_search_log(tx, now - timedelta(days=keep.search_log_days))
             notices = await self._members.purge_delivered(tx, now - timedelta(days=keep.notice_days))
+            searched = now - timedelta(days=keep.search_log_days)
+            gaps = 0 if self._gaps is None else await self._gaps.purge(tx, searched)
         jobs = await self._jobs.purge_finished(timedelta(days=keep.finished_job_days))
         servers = len(await self._setup.purge_departed())
-        report = CleanupReport(searches, notices, jobs, servers)
-        if searches or notices or jobs or servers:
+        report = CleanupReport(searches, notices, jobs, servers, gaps)
+        if searches or notices or jobs or servers or gaps:
             log.info(
-                "Retention clean-up: %d searches, %d notices, %d jobs, %d servers", searches, notices, jobs, servers
+                "Retention clean-up: %d searches, %d notices, %d jobs, %d servers, %d knowledge gaps",
+                searches,
+                notices,
+                jobs,
+                servers,
+                gaps,
             )
         return report

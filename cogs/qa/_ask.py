@@ -66,14 +66,14 @@ class AskCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None
         locale = await self.bot.locale_for(interaction)
-        search_id, result = await self.bot.services.qa.ask(
-            interaction.guild_id, question, lang=locale, user_id=interaction.user.id
-        )
+        search_id, result = await self.bot.services.qa.ask(interaction.guild_id, question, lang=locale)
         settings = await self.bot.services.guild_settings.get(interaction.guild_id)
         forum = settings.help_forum_id is not None
         embed = answer_embed(question, result, interaction.guild_id, self.bot.i18n, locale)
         view = answer_view(self.bot, search_id, result, locale, forum, person=settings.theme_enabled("skills"))
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        # only then the knowledge-gap ledger, which waits for the write lock (failures are logged, not shown)
+        await self.bot.services.qa.after_ask(interaction.guild_id, interaction.user.id, result)
 
 
 @app_commands.guild_only()

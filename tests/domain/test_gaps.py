@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from bot.domain.gaps import ESCALATION_BONUS, GROUPING_THRESHOLD, RECHECK_JOB, s
 from bot.domain.qa_models import HelpPost
 from bot.domain.resources import make_draft
 from bot.domain.search.glossary import Glossary
+from bot.domain.search.models import SHARED_GUILD, NewDocument
 from bot.errors import Conflict, Invalid, NotFound
 from bot.services import Services
 
@@ -37,7 +39,9 @@ async def _pending_rechecks(db: Database) -> int:
 
 
 async def _ask(services: Services, user: int, question: str, guild: int = GUILD) -> int:
-    search_id, _ = await services.qa.ask(guild, question, user_id=user)
+    """/ask as the cog runs it: the answer, then the gap ledger."""
+    search_id, result = await services.qa.ask(guild, question)
+    await services.qa.after_ask(guild, user, result)
     return search_id
 
 
@@ -258,8 +262,10 @@ async def test_recheck_is_idempotent_and_deduplicated(services: Services, db: Da
     await services.qa.faq_save(GUILD, MOD, title="Eerste", body="Zonder open gaten geen controle.")
     assert await _pending_rechecks(db) == 0
     await _ask(services, ALICE, ESCAPE)
+    await services.qa.faq_save(GUILD, MOD, title="Onderwerp", body="Tekst over een thema.")  # no term of the gap
+    assert await _pending_rechecks(db) == 0
     for n in range(3):
-        await services.qa.faq_save(GUILD, MOD, title=f"Onderwerp {n}", body=f"Tekst over thema {n}.")
+        await services.qa.faq_save(GUILD, MOD, title=f"Depot {n}", body=f"Tekst over het depot {n}.")
     assert await _pending_rechecks(db) == 1
     await services.job_runner.run_due()
     assert (await _gaps(db))[0]["status"] == "open"
@@ -326,3 +332,226 @@ async def test_export_and_forget(services: Services, db: Database) -> None:
     await services.privacy.forget(GUILD, MOD)
     assert await db.fetch_value("SELECT count(*) FROM gaps WHERE dismissed_by = ?", (MOD,)) == 0
     assert (await services.gaps.get(GUILD, int(str(bobs["id"])))).reason == "Staat al in de handleiding"
+
+
+# --- review fixes: answer first, re-check only what a write can answer, privacy, retention ---------------------------
+
+
+async def test_ask_answers_while_another_write_holds_the_lock(services: Services, db: Database) -> None:
+    """/ask needs no write lock: the answer comes at once, the gap is counted once the writer is free."""
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def writer() -> None:
+        async with db.transaction():
+            held.set()
+            await release.wait()
+
+    holding = asyncio.create_task(writer())
+    await held.wait()
+    try:
+        _, result = await asyncio.wait_for(services.qa.ask(GUILD, ESCAPE), timeout=2)
+        assert result.hits == []
+        recording = asyncio.create_task(services.qa.after_ask(GUILD, ALICE, result))
+        await asyncio.sleep(0.05)
+        assert not recording.done() and await _gaps(db) == []  # waits for the writer, after the answer
+    finally:
+        release.set()
+        await holding
+    assert await recording is not None
+    [gap] = await _gaps(db)
+    assert gap["question"] == ESCAPE
+
+
+async def test_grouping_is_read_before_the_write_transaction(services: Services, db: Database) -> None:
+    """The open gaps are compared before the write lock is taken; only gaps opened meanwhile inside it."""
+    await _ask(services, ALICE, ESCAPE)
+    reads: list[str] = []
+
+    async def seen(sql: str) -> None:
+        reads.append(sql)
+
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def writer() -> None:
+        async with db.transaction():
+            held.set()
+            await release.wait()
+
+    holding = asyncio.create_task(writer())
+    await held.wait()
+    db.read_hook = seen
+    try:
+        recording = asyncio.create_task(services.gaps.record_own(GUILD, BOB, "subsidies escape rooms depot", "forum"))
+        await asyncio.sleep(0.05)
+        assert any("signature FROM gaps" in sql for sql in reads)  # read while another write holds the lock
+    finally:
+        db.read_hook = None
+        release.set()
+        await holding
+    await recording
+    # a gap opened between the read and the write is still joined
+    prepared = await services.gaps.prepare(GUILD, "glasnegatieven bewaren in de kelder")
+    assert prepared is not None and prepared.best is None
+    await _ask(services, CAROL, "glasnegatieven bewaren kelder")
+    async with db.transaction() as tx:
+        joined = await services.gaps.record_prepared(tx, prepared, ALICE, "no_result")
+    [escape, negatives] = await _gaps(db)
+    assert (escape["askers"], escape["escalations"]) == (2, 1)
+    assert (negatives["id"], negatives["askers"]) == (joined, 2)
+
+
+async def test_a_write_that_shares_no_term_with_a_gap_runs_no_search(services: Services, db: Database) -> None:
+    """Only gaps that share a term with the written document are searched again; an unrelated write queues nothing."""
+    searches: list[float] = []
+    services.search.observe(searches.append)
+    await _ask(services, ALICE, ESCAPE)
+    await _ask(services, BOB, "Hoe lang bewaren we bezoekersgegevens?")
+    await _ask(services, CAROL, "glasnegatieven conserveren in de kelder")
+    searches.clear()
+    await services.qa.faq_save(GUILD, MOD, title="Parkeren", body="Parkeerplaatsen achter het gebouw.")
+    assert await _pending_rechecks(db) == 0
+    await services.job_runner.run_due()
+    assert searches == []
+    await services.qa.faq_save(GUILD, MOD, title="Kelder", body="De kelder is alleen open op maandag.")
+    assert await _pending_rechecks(db) == 1
+    await services.job_runner.run_due()
+    assert len(searches) == 1  # the cellar question only
+    assert [g["status"] for g in await _gaps(db)] == ["open", "open", "open"]
+    assert await db.fetch_value("SELECT count(*) FROM gap_rechecks") == 0
+
+
+async def test_a_reindex_does_not_let_a_rejected_answer_close_the_gap(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """Not useful → the documents are analysed again → a related entry is added: the gap stays open."""
+    first = await services.qa.faq_save(GUILD, MOD, title="Depot klimaat", body="Houd het depot op 18 graden en 50% RV.")
+    clock.advance(timedelta(minutes=1))
+    search_id = await _ask(services, ALICE, "depot klimaat graden")
+    await services.qa.feedback(GUILD, ALICE, search_id, None, False)
+    clock.advance(timedelta(minutes=1))
+    async with db.transaction() as tx:  # as after a glossary or analyser change
+        await tx.execute("UPDATE knowledge_documents SET analyzer = 'older'")
+    assert await services.search.reindex_stale() == 1
+    await services.job_runner.run_due()
+    clock.advance(timedelta(minutes=1))
+    await services.qa.faq_save(GUILD, MOD, title="Depot verhuizen", body="Een depot verhuizen kost een jaar.")
+    await services.job_runner.run_due()
+    edited = await services.qa.faq_get(GUILD, first.id)  # and the rejected entry itself, edited: still not it
+    await services.qa.faq_save(
+        GUILD,
+        MOD,
+        title=edited.title,
+        body=edited.body + " Meet elke dag.",
+        entry_id=edited.id,
+        expected_version=edited.version,
+    )
+    await services.job_runner.run_due()
+    [gap] = await _gaps(db)
+    assert gap["status"] == "open"
+
+
+async def test_a_new_asker_during_the_recheck_does_not_keep_the_gap_open(
+    services: Services, db: Database, clock: FixedClock
+) -> None:
+    """Bob joins the gap after the entry was written, and again while its re-check searches: it still closes."""
+    await _ask(services, ALICE, ESCAPE)
+    await services.qa.faq_save(
+        GUILD,
+        MOD,
+        title="Subsidie voor een escape room in het depot",
+        body="Het Mondriaan Fonds en provinciale fondsen steunen escape rooms in een depot.",
+    )
+    clock.advance(timedelta(minutes=5))
+    await services.gaps.record_own(GUILD, BOB, "Escape room in ons depot: welke subsidie?", "no_result")
+    joined = False
+
+    async def join(sql: str) -> None:
+        nonlocal joined
+        if "knowledge_terms" in sql and not joined:  # the re-check is searching right now
+            joined = True
+            clock.advance(timedelta(minutes=5))
+            await services.gaps.record_own(GUILD, CAROL, "subsidies escape rooms depot", "no_result")
+
+    db.read_hook = join
+    try:
+        await services.job_runner.run_due()
+    finally:
+        db.read_hook = None
+    assert joined
+    [gap] = await _gaps(db)
+    assert (gap["status"], gap["askers"], gap["closed_source"]) == ("closed", 3, "faq")
+
+
+async def test_an_import_closes_gaps_with_shared_and_own_documents(services: Services, db: Database) -> None:
+    """index_many (steunpunt import, db check --fix) tells the re-check too; shared documents count in every server."""
+    await _ask(services, ALICE, ESCAPE)
+    await _ask(services, ALICE, ESCAPE, guild=OTHER)
+    await _ask(services, BOB, "handleiding open data publiceren", guild=OTHER)
+    shared = NewDocument(
+        SHARED_GUILD,
+        "import",
+        "escape-1",
+        "faq",
+        "Subsidie voor een escape room in het depot",
+        "Het Mondriaan Fonds en provinciale fondsen steunen escape rooms in een depot.",
+    )
+    own = NewDocument(
+        OTHER, "import", "open-data", "resource", "Handleiding open data publiceren", "Stap voor stap open data."
+    )
+    await services.search.index_many([shared, own], batch_size=1)
+    assert await _pending_rechecks(db) == 2
+    await services.job_runner.run_due()
+    assert [(g["status"], g["closed_source_key"]) for g in await _gaps(db)] == [("closed", "escape-1")]
+    assert [(g["status"], g["closed_source_key"]) for g in await _gaps(db, OTHER)] == [
+        ("closed", "escape-1"),
+        ("closed", "open-data"),
+    ]
+    before = await _pending_rechecks(db)
+    await services.search.index_many([shared, own])  # the same again: nothing new, nothing queued
+    assert await _pending_rechecks(db) == before == 0
+
+
+async def test_export_shows_each_asker_only_their_own_words(services: Services) -> None:
+    """Bob joined Alice's gap in his own words: his export has his wording, never hers."""
+    await _ask(services, ALICE, ESCAPE)
+    await _ask(services, BOB, "Escape room in ons depot: welke subsidie?")
+    bobs = json.loads(await services.privacy.export(GUILD, BOB))["data"]["knowledge_gaps_asked"]
+    assert [row["question"] for row in bobs] == ["Escape room in ons depot: welke subsidie?"]
+    assert ESCAPE not in json.dumps(bobs)
+
+
+async def test_forgetting_the_first_asker_rewords_the_gap(services: Services, db: Database) -> None:
+    """The gap shown in Alice's words takes Bob's once she is forgotten; it still groups and closes by them."""
+    await _ask(services, ALICE, ESCAPE)
+    await _ask(services, BOB, "Escape room in ons depot: welke subsidie?")
+    await services.privacy.forget(GUILD, ALICE)
+    [gap] = await _gaps(db)
+    assert (gap["question"], gap["askers"]) == ("Escape room in ons depot: welke subsidie?", 1)
+    stored = "SELECT count(*) FROM gaps WHERE question = :q"
+    assert await db.fetch_value(stored, {"q": ESCAPE}) == 0
+    assert await db.fetch_value("SELECT count(*) FROM gap_askers WHERE question = :q", {"q": ESCAPE}) == 0
+    await _ask(services, CAROL, "subsidies escape rooms depot")  # still found by the new wording
+    assert len(await _gaps(db)) == 1
+    await services.qa.faq_save(GUILD, MOD, title="Escape room in het depot", body="Subsidie: het Mondriaan Fonds.")
+    await services.job_runner.run_due()
+    assert (await _gaps(db))[0]["status"] == "closed"
+
+
+async def test_gaps_go_with_the_search_log_retention(services: Services, db: Database, clock: FixedClock) -> None:
+    """Closed and set-aside gaps, and open ones nobody asked since, go after the search log's retention."""
+    await _ask(services, ALICE, ESCAPE)  # closed below
+    await _ask(services, BOB, "Hoe lang bewaren we bezoekersgegevens?")  # set aside below
+    await _ask(services, CAROL, "glasnegatieven conserveren in de kelder")  # open, never asked again
+    await services.qa.faq_save(GUILD, MOD, title="Escape room subsidie depot", body="Fondsen voor escape rooms.")
+    await services.job_runner.run_due()
+    [escape, visitors, _] = await _gaps(db)
+    assert escape["status"] == "closed"
+    await services.gaps.dismiss(GUILD, int(str(visitors["id"])), MOD, "Staat in de privacyverklaring")
+    clock.advance(timedelta(days=100))
+    await _ask(services, ALICE, "microfilm digitaliseren")  # open, asked within the retention
+    clock.advance(timedelta(days=100))
+    await services.job_runner.run_due()
+    await services.job_runner.run_due()
+    assert [g["question"] for g in await _gaps(db)] == ["microfilm digitaliseren"]
+    assert await db.fetch_value("SELECT count(*) FROM gap_askers") == 1
+    assert await db.fetch_value("SELECT count(DISTINCT gap_id) FROM gap_terms") == 1  # the open one's

@@ -300,7 +300,7 @@ class SearchEngine:
         return done
 
     def on_write(self, listener: WriteListener) -> None:
-        """Call ``listener(tx, records, done)`` inside the transaction of every :meth:`write`."""
+        """Call ``listener(tx, records, done)`` inside the transaction of every :meth:`write` (and import batch)."""
         self._write_listeners.append(listener)
 
     async def unindex(
@@ -332,6 +332,7 @@ class SearchEngine:
         change are not written again. Batches are analysed ahead (in the worker processes if attached, else in
         a thread) while the previous one is written, so both cores work and the event loop stays free.
         ``only_stale``: re-indexing stored documents; one edited or removed meanwhile is left as it is now.
+        Otherwise each batch's transaction tells the write listeners (:meth:`on_write`), as :meth:`write` does.
         ``progress`` is advanced by each batch written (the caller starts and finishes its phase).
         """
         for doc in docs:
@@ -382,7 +383,11 @@ class SearchEngine:
 
     async def _write_batch(self, records: Sequence[IndexRecord], only_stale: bool = False) -> Upserted:
         async with self._uow.transaction() as tx:
-            return await self._repo.upsert_documents(tx, records, self._clock.now(), only_stale=only_stale)
+            done = await self._repo.upsert_documents(tx, records, self._clock.now(), only_stale=only_stale)
+            if not only_stale:  # new content (an import) is told like a write; a re-analysis is not
+                for listener in self._write_listeners:
+                    await listener(tx, records, done)
+            return done
 
     def analyse(self, docs: Sequence[NewDocument]) -> list[IndexRecord]:
         """Analyse valid documents into index records (pure CPU work; what a worker process runs)."""
