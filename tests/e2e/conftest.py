@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.app import SteunpuntBot
+from bot.app import _HANDLER_TASKS, SteunpuntBot
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.wiring import running_app
@@ -18,6 +19,25 @@ from tests.fakediscord import FakeDiscord
 from tests.fakediscord.plugin import start_client
 
 E2E_DIR = Path(__file__).parent
+
+
+async def handlers_done() -> None:
+    """Wait until the bot's interaction and event handlers (and job kicks) have finished.
+
+    A reply reaches the fake before its handler ends: /ask records its knowledge gap, and the metrics count the
+    interaction, just after answering.
+    """
+    current = asyncio.current_task()
+    for _ in range(100):
+        busy = [
+            t
+            for t in asyncio.all_tasks()
+            if t is not current and not t.done() and t.get_name().startswith(_HANDLER_TASKS)
+        ]
+        if not busy:
+            return
+        await asyncio.wait(busy, timeout=0.5)
+    raise AssertionError("the bot's handlers did not finish")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

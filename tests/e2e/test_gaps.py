@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import SteunpuntBot
 from bot.db.database import Database
-from tests.e2e.conftest import Launcher
+from tests.e2e.conftest import Launcher, handlers_done
 from tests.fakediscord import FakeDiscord
 
 Env = tuple[FakeDiscord, SteunpuntBot]
@@ -26,15 +26,6 @@ async def _configure(fake: FakeDiscord, bot: SteunpuntBot) -> None:
     )
 
 
-async def _handled() -> None:
-    """Wait until the bot's command handlers finished (/ask records its gap after it answered)."""
-    current = asyncio.current_task()
-    busy = [t for t in asyncio.all_tasks() if t is not current and t.get_name() == "CommandTree-invoker"]
-    if busy:
-        _, pending = await asyncio.wait(busy, timeout=5)
-        assert not pending, "the bot's command handlers did not finish"
-
-
 @pytest.fixture
 async def ledger(steunpunt: Env) -> Env:
     """A server with a moderator role and a help forum, and nothing in its knowledge base yet."""
@@ -50,7 +41,7 @@ async def test_a_gap_closes_itself_when_a_matching_faq_entry_is_added(ledger: En
     assert asked.message.embeds[0].get("fields", []) == []  # nothing found
     await fake.slash("ask", user=fake.bob, question="Escape room in our depot: which grant? subsidie")
     await fake.slash("ask", user=fake.alice, question=OTHER)
-    await _handled()  # each gap is recorded right after its answer
+    await handlers_done()  # each gap is recorded right after its answer
 
     listed = await fake.slash("gaps", user=fake.moderator)
     assert listed.ephemeral and listed.message.pings == []
@@ -90,7 +81,7 @@ async def test_a_moderator_dismisses_a_gap_with_a_reason(ledger: Env) -> None:
     """Pick a gap from the list, give the reason in the modal; the gap leaves the list and the log has it."""
     fake, bot = ledger
     await fake.slash("ask", user=fake.alice, question=ESCAPE)
-    await _handled()
+    await handlers_done()
     listed = await fake.slash("gaps", user=fake.moderator)
     [gap] = (await bot.services.gaps.ledger(fake.guild.id, 0)).page.items
     picked = await fake.click(listed.message, "gaps:pick", user=fake.moderator, values=[str(gap.id)])
@@ -127,7 +118,7 @@ async def test_pages_turn_after_a_restart(fake_discord: FakeDiscord, launch: Lau
         await _configure(fake, bot)
         for word in words:
             await fake.slash("ask", user=fake.alice, question=f"{word} conserveren")
-        await _handled()
+        await handlers_done()
         listed = await fake.slash("gaps", user=fake.moderator)
         assert "Pagina 1 van 2" in listed.message.embed_text
     async with launch() as bot:
@@ -158,6 +149,6 @@ async def test_ask_answers_before_the_gap_is_written(ledger: Env) -> None:
     finally:
         release.set()
         await holding
-    await _handled()
+    await handlers_done()
     [gap] = (await bot.services.gaps.ledger(fake.guild.id, 0)).page.items
     assert (gap.question, gap.askers) == (ESCAPE, 1)

@@ -24,6 +24,7 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.domain.jobs import STATUSES, Job
 from bot.wiring import running_app
+from tests.e2e.conftest import handlers_done
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.plugin import start_client
 
@@ -79,7 +80,11 @@ async def scrape(port: int, path: str = "/metrics") -> tuple[int, str, str]:
 
 
 async def samples(port: int) -> Samples:
-    """Every sample of a scrape, parsed by prometheus_client's parser (which rejects malformed text)."""
+    """Every sample of a scrape, parsed by prometheus_client's parser (which rejects malformed text).
+
+    Scraped once the bot's handlers finished: a handler ends, and is counted, just after its reply reached Discord.
+    """
+    await handlers_done()
     status, content_type, body = await scrape(port)
     assert status == 200
     assert content_type.startswith("text/plain; version=0.0.4")

@@ -29,7 +29,7 @@ import aiosqlite
 import discord
 import pytest
 
-from bot.app import _HANDLER_TASKS, EXTENSIONS, SteunpuntBot
+from bot.app import EXTENSIONS, SteunpuntBot
 from bot.domain.collab.models import Draft
 from bot.domain.resources import make_draft
 from bot.linkcheck import LinkChecker, LinkResult
@@ -39,6 +39,7 @@ from cogs.qa._gaps import GapDismissModal
 from cogs.qa._modals import FaqModal
 from cogs.resources._modals import DecisionModal, EditModal
 from cogs.setup._wizard import ValueModal
+from tests.e2e.conftest import handlers_done
 from tests.fakediscord import CommandUsageError, FakeDiscord, FakeFile, FakeMember, InteractionResult, StoredMessage
 
 Act = Callable[[FakeMember], Awaitable[InteractionResult]]
@@ -400,7 +401,7 @@ class Forged:
         """Open the modal as the opener (nothing is written); the act submits it as the member."""
         opened = await (await self.opener_action.prepare(scene))(scene.member(self.opener))
         record = opened.modal
-        await _handlers_done()  # discord.py stores the modal after Discord accepted it
+        await handlers_done()  # discord.py stores the modal after Discord accepted it
         live = scene.bot._connection._view_store._modals.get(record.custom_id)
         # by name: discord.py loads each extension's modules afresh, so the running bot's classes are copies
         assert type(live).__qualname__ == self.modal.__qualname__, f"{self!r} opened {type(live).__qualname__}"
@@ -611,21 +612,6 @@ class OfflineLinkChecker(LinkChecker):
         return [LinkResult(url, None, "offline in tests") for url in urls]
 
 
-async def _handlers_done() -> None:
-    """Wait until the bot's interaction and event handlers (and job kicks) have finished."""
-    current = asyncio.current_task()
-    for _ in range(100):
-        busy = [
-            t
-            for t in asyncio.all_tasks()
-            if t is not current and not t.done() and t.get_name().startswith(_HANDLER_TASKS)
-        ]
-        if not busy:
-            return
-        await asyncio.wait(busy, timeout=0.5)
-    raise AssertionError("the bot's handlers did not finish")
-
-
 async def _database(path: Path) -> Snapshot:
     """Every row of every table (sorted), read through a separate read-only connection."""
     async with aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as db:
@@ -646,7 +632,7 @@ async def quiet_snapshot(scene: Scene) -> Snapshot:
     previous: Snapshot | None = None
     for _ in range(20):
         await scene.bot.run_jobs()
-        await _handlers_done()
+        await handlers_done()
         current = await _database(scene.bot.settings.database_path)
         if current == previous:
             return current
