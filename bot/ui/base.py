@@ -122,3 +122,17 @@ class BaseModal(discord.ui.Modal):
     ) -> None:
         """Delegate to the central handler."""
         await handle_interaction_error(self.bot, interaction, error)
+
+
+def pick_select(custom_id: str, options: list[discord.SelectOption], placeholder: str | None) -> discord.ui.Select[Any]:
+    """The select of a persistent "pick one" menu whose options live in the message (so it answers after a restart).
+
+    Discord refuses a select without options, so an empty list becomes one inert option.
+    """
+    return discord.ui.Select(
+        custom_id=custom_id,
+        options=options or [discord.SelectOption(label="-")],
+        placeholder=placeholder,
+        min_values=1,
+        max_values=1,
+    )

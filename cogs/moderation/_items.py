@@ -18,6 +18,7 @@ from bot.errors import NotFound
 from bot.permissions import ensure_moderator
 from bot.render.common import format_duration, truncate
 from bot.render.moderation import QUEUE_ICONS, item_embed
+from bot.ui.base import pick_select
 from bot.ui.guard import client_of, guarded
 from cogs.qa._items import PromoteButton
 
@@ -35,15 +36,7 @@ class OpenPick(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"mod:op
     """In /mod overview and the weekly post: open one of a queue's oldest items (the first opener claims it)."""
 
     def __init__(self, options: list[discord.SelectOption], placeholder: str | None = None) -> None:
-        super().__init__(
-            discord.ui.Select(
-                custom_id="mod:open",
-                options=options or [discord.SelectOption(label="-")],
-                placeholder=placeholder,
-                min_values=1,
-                max_values=1,
-            )
-        )
+        super().__init__(pick_select("mod:open", options, placeholder))
 
     @classmethod
     async def from_custom_id(

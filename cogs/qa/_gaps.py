@@ -15,7 +15,7 @@ from bot.domain.gaps import REASON_MAX, REASON_MIN
 from bot.errors import Conflict
 from bot.permissions import ensure_moderator
 from bot.render.qa import gaps_embed
-from bot.ui.base import BaseModal
+from bot.ui.base import BaseModal, pick_select
 from bot.ui.guard import client_of, guarded
 
 if TYPE_CHECKING:
@@ -97,15 +97,7 @@ class GapPick(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"gaps:pi
     """Pick one of the page's gaps to set it aside (opens the reason modal; moderators only)."""
 
     def __init__(self, options: list[discord.SelectOption], placeholder: str | None = None) -> None:
-        super().__init__(
-            discord.ui.Select(
-                custom_id="gaps:pick",
-                options=options or [discord.SelectOption(label="-")],
-                placeholder=placeholder,
-                min_values=1,
-                max_values=1,
-            )
-        )
+        super().__init__(pick_select("gaps:pick", options, placeholder))
 
     @classmethod
     async def from_custom_id(

@@ -9,6 +9,7 @@ import discord
 
 from bot.permissions import ensure_moderator
 from bot.render.resources import resource_embed
+from bot.ui.base import pick_select
 from bot.ui.guard import client_of, guarded
 
 if TYPE_CHECKING:
@@ -115,15 +116,7 @@ class ReviewPick(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"res:
     """
 
     def __init__(self, options: list[discord.SelectOption], placeholder: str | None = None) -> None:
-        super().__init__(
-            discord.ui.Select(
-                custom_id="res:pick",
-                options=options or [discord.SelectOption(label="-")],
-                placeholder=placeholder,
-                min_values=1,
-                max_values=1,
-            )
-        )
+        super().__init__(pick_select("res:pick", options, placeholder))
 
     @classmethod
     async def from_custom_id(
