@@ -172,15 +172,7 @@ def build_figure(chart: BarChart) -> Figure:
         top = 0.925 if groups > 1 else min(0.925, 1 - 0.52 / inches)
         figure.text(0.02, top, chart.subtitle, color=INK, fontsize=9, fontfamily=FONT, ha="left", va="top")
     if groups > 1:
-        legend = axes.legend(
-            loc="lower center",
-            bbox_to_anchor=(0.5, 1.0),
-            ncols=groups,
-            frameon=False,
-            prop={"family": FONT, "size": 9},
-        )
-        for text in legend.get_texts():
-            text.set_color(INK)
+        _legend(axes, groups)
     _literal(figure)
     figure.tight_layout(
         rect=(0, 0, 1, (0.91 if groups > 1 else min(0.91, 1 - 0.62 / inches)) if chart.subtitle else 0.95)
@@ -253,18 +245,19 @@ def build_column_figure(chart: ColumnChart) -> Figure:
     if chart.subtitle:
         figure.text(0.02, 0.905, chart.subtitle, color=INK, fontsize=9, fontfamily=FONT, ha="left", va="top")
     if groups > 1:
-        legend = axes.legend(
-            loc="lower center",
-            bbox_to_anchor=(0.5, 1.0),
-            ncols=groups,
-            frameon=False,
-            prop={"family": FONT, "size": 9},
-        )
-        for text in legend.get_texts():
-            text.set_color(INK)
+        _legend(axes, groups)
     _literal(figure)
     figure.tight_layout(rect=(0, 0, 1, 0.88 if chart.subtitle else 0.94))
     return figure
+
+
+def _legend(axes: Any, groups: int) -> None:
+    """The series' names in one row above the plot, in the card's ink."""
+    legend = axes.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=groups, frameon=False, prop={"family": FONT, "size": 9}
+    )
+    for text in legend.get_texts():
+        text.set_color(INK)
 
 
 def chart_figure(chart: Chart) -> Figure:
